@@ -1,0 +1,60 @@
+# motcua: two commands do all the set-up.
+#   make run   - virtualenv, install, migrate, demo data, start the worker and the server
+#   make test  - install and run the whole test suite (lint included)
+
+SHELL := /bin/bash
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+WORKERS ?= 2
+export MOTCUA_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install lint format migrate demo bench clean-data
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	@mkdir -p "$(MOTCUA_DATA_DIR)"
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py collectstatic --noinput -v0
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	@echo
+	@echo "motcua đang chạy tại  http://127.0.0.1:$(PORT)/"
+	@echo "  Cổng dịch vụ công:  http://127.0.0.1:$(PORT)/"
+	@echo "  Cán bộ (back office): http://127.0.0.1:$(PORT)/can-bo/"
+	@echo "  API và tài liệu:    http://127.0.0.1:$(PORT)/api/docs"
+	@echo "  Quản trị:           http://127.0.0.1:$(PORT)/admin/"
+	@$(BIN)/python manage.py demo_accounts
+	@echo
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py run_worker & worker=$$!; \
+	$(BIN)/gunicorn motcua.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --log-level warning
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install lint
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} --dist loadfile -q
+
+bench: install
+	$(BIN)/python bench/worktime.py
+	$(BIN)/python bench/submit.py

@@ -1,0 +1,30 @@
+"""The REST API: /api/v1/..., OpenAPI at /api/openapi.json, interactive docs at /api/docs."""
+
+from ninja import NinjaAPI
+
+from motcua.core.api_support import install_problem_handlers
+
+api = NinjaAPI(
+    title="motcua API",
+    version="1",
+    description="API của hệ thống một cửa điện tử motcua: danh mục thủ tục, thời hạn, hồ sơ.",
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+install_problem_handlers(api)
+
+
+def _mount() -> None:
+    from motcua.catalog.api import router as catalog_router
+    from motcua.dossiers.api import lookup_router
+    from motcua.dossiers.api import router as dossier_router
+    from motcua.worktime.api import router as worktime_router
+
+    api.add_router("/v1/worktime/", worktime_router)
+    api.add_router("/v1/procedures", catalog_router)
+    api.add_router("/v1/dossiers", dossier_router)
+    api.add_router("/v1/lookup", lookup_router)
+
+
+_mount()

@@ -1,0 +1,132 @@
+"""Demo data for `make run`: Quảng Ninh's agencies, the real catalogue, the official calendar, demo people.
+
+Idempotent: running it again updates in place and creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from motcua.accounts.models import Role, RoleAssignment, User
+from motcua.catalog.models import Agency, AgencyKind
+
+DEMO_PROVINCE = 22
+
+
+def demo_password() -> str:
+    """Demo accounts only exist in demo databases; a deployment sets its own or loads no demo at all."""
+    return os.environ.get("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026")
+
+
+@dataclass(frozen=True)
+class DemoOfficial:
+    username: str
+    full_name: str
+    role: str
+    agency: str  # "commune" | "investment" | "centre" | "province" | "police" | "social_insurance"
+
+
+OFFICIALS = [
+    DemoOfficial("xa.motcua", "Nguyễn Thị Hoa", Role.DESK, "commune"),
+    DemoOfficial("xa.chuyenvien", "Trần Văn Bình", Role.SPECIALIST, "commune"),
+    DemoOfficial("xa.lanhdao", "Phạm Quốc Cường", Role.LEADER, "commune"),
+    DemoOfficial("kkt.motcua", "Lê Thị Dung", Role.DESK, "investment"),
+    DemoOfficial("kkt.chuyenvien", "Hoàng Minh Đức", Role.SPECIALIST, "investment"),
+    DemoOfficial("kkt.lanhdao", "Vũ Thị Giang", Role.LEADER, "investment"),
+    DemoOfficial("ttpvhcc.motcua", "Đặng Thu Hà", Role.DESK, "centre"),
+    DemoOfficial("tinh.dieuphoi", "Bùi Văn Khánh", Role.COORDINATOR, "province"),
+    DemoOfficial("tinh.quantri", "Đỗ Thị Lan", Role.AGENCY_ADMIN, "province"),
+    DemoOfficial("quantri", "Ngô Văn Minh", Role.SYSTEM_ADMIN, "province"),
+    DemoOfficial("kiemtra", "Dương Thị Ngọc", Role.AUDITOR, "province"),
+]
+
+# Structurally valid personal ID numbers: 022 = born-registered in Quảng Ninh, century/gender digit, year.
+CITIZENS = [
+    ("022090001234", "Nguyễn Văn An", "an.nguyen@example.vn", "0912000001"),
+    ("022192004567", "Trần Thị Bích", "bich.tran@example.vn", "0912000002"),
+    ("022085007890", "Lê Hoàng Châu", "chau.le@example.vn", "0912000003"),
+    ("022301000321", "Phạm Thị Diệu", "dieu.pham@example.vn", "0912000004"),
+]
+
+
+def demo_agencies() -> dict[str, Agency]:
+    communes = Agency.objects.filter(kind=AgencyKind.COMMUNE, province_code=f"{DEMO_PROVINCE:02d}")
+    commune = communes.filter(name__icontains="Hạ Long").first() or communes.order_by("code").first()
+    investment = Agency.objects.filter(name__icontains="Khu kinh tế").first()
+    return {
+        "commune": commune,
+        "investment": investment,
+        "centre": Agency.objects.filter(kind=AgencyKind.SERVICE_CENTRE).first(),
+        "province": Agency.objects.filter(kind=AgencyKind.PROVINCE, province_code=f"{DEMO_PROVINCE:02d}").first(),
+        "police": Agency.objects.filter(kind=AgencyKind.POLICE).first(),
+        "social_insurance": Agency.objects.filter(kind=AgencyKind.SOCIAL_INSURANCE).first(),
+    }
+
+
+@transaction.atomic
+def ensure_people() -> dict[str, int]:
+    password = demo_password()
+    agencies = demo_agencies()
+    created = 0
+    for o in OFFICIALS:
+        user, was_created = User.objects.get_or_create(username=o.username, defaults={"full_name": o.full_name})
+        if was_created:
+            user.set_password(password)
+            created += 1
+        user.full_name = o.full_name
+        user.is_staff = o.role in (Role.SYSTEM_ADMIN, Role.AGENCY_ADMIN)
+        user.is_superuser = o.role == Role.SYSTEM_ADMIN
+        user.save()
+        agency = agencies[o.agency]
+        if agency is not None:
+            RoleAssignment.objects.get_or_create(user=user, agency=agency, role=o.role)
+    for pid, name, email, phone in CITIZENS:
+        user, was_created = User.objects.get_or_create(
+            personal_id=pid, defaults={"username": pid, "full_name": name, "email": email, "phone": phone}
+        )
+        if was_created:
+            user.set_password(password)
+            user.save()
+            created += 1
+    return {"created": created, "officials": len(OFFICIALS), "citizens": len(CITIZENS)}
+
+
+def load_demo(stdout=None) -> dict:
+    """Everything `make run` needs, in dependency order."""
+    from motcua.catalog.agencies import ensure_province_agencies
+    from motcua.catalog.services import load_catalog
+    from motcua.worktime.services import load_official_schedules
+
+    def say(msg: str) -> None:
+        if stdout is not None:
+            stdout.write(msg)
+
+    result = {}
+    result["calendar"] = load_official_schedules()
+    say(f"Lịch làm việc chính thức: {result['calendar']}")
+    result["agencies"] = ensure_province_agencies(DEMO_PROVINCE)
+    say(f"Cơ quan: {result['agencies']}")
+    result["catalog"] = load_catalog()
+    say(f"Danh mục thủ tục: {result['catalog']}")
+    result["people"] = ensure_people()
+    say(f"Tài khoản mẫu: {result['people']}")
+    return result
+
+
+def demo_accounts() -> list[dict]:
+    rows = []
+    for o in OFFICIALS:
+        ra = RoleAssignment.objects.filter(user__username=o.username, role=o.role).select_related("agency").first()
+        rows.append({
+            "username": o.username,
+            "full_name": o.full_name,
+            "role": o.role,
+            "agency": ra.agency.code if ra else None,
+            "agency_name": ra.agency.name if ra else None,
+        })
+    for pid, name, _email, _phone in CITIZENS:
+        rows.append({"username": pid, "full_name": name, "role": "citizen", "agency": None, "personal_id": pid})
+    return rows

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from motcua.api import api
+
+admin.site.site_header = "Quản trị motcua"
+admin.site.site_title = "motcua"
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("tai-khoan/", include("motcua.accounts.urls")),
+    path("can-bo/", include("motcua.backoffice.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("motcua.portal.urls")),
+]
