@@ -7,7 +7,7 @@ from .models import AuditRecord
 class AuditRecordAdmin(admin.ModelAdmin):
     """Read-only: the audit trail is never edited through the admin."""
 
-    list_display = ("seq", "at", "actor_label", "action", "object_type", "object_id", "reason")
+    list_display = ("at", "shard", "seq", "actor_label", "action", "object_type", "object_id", "reason")
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "actor_label", "action")
 

@@ -8,7 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditRecord(models.Model):
-    seq = models.BigIntegerField(_("số thứ tự"), unique=True)
+    """One audited event. Records form SHARDS independent chains (by object), so writers of different dossiers
+    never wait on one global row; each chain is verified on its own."""
+
+    shard = models.PositiveSmallIntegerField(_("chuỗi"), default=0)
+    seq = models.BigIntegerField(_("số thứ tự trong chuỗi"))
     at = models.DateTimeField(_("thời điểm"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -25,17 +29,18 @@ class AuditRecord(models.Model):
     class Meta:
         verbose_name = _("bản ghi kiểm toán")
         verbose_name_plural = _("nhật ký kiểm toán")
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        ordering = ["at", "shard", "seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["at"])]
+        constraints = [models.UniqueConstraint(fields=["shard", "seq"], name="uniq_audit_shard_seq")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.shard}.{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 
 class AuditHead(models.Model):
-    """One row holding the chain's tip; writers lock it so the chain stays linear under concurrency."""
+    """The tip of one chain (id = shard); writers lock it so each chain stays linear under concurrency."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    id = models.PositiveSmallIntegerField(primary_key=True)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
 

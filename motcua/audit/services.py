@@ -1,14 +1,16 @@
-"""Writing and verifying the audit chain.
+"""Writing and verifying the audit chains.
 
-Each record's hash covers its content and the previous hash. The chain tip lives in `AuditHead`, locked with
-SELECT ... FOR UPDATE, so concurrent writers append one after another (on SQLite the IMMEDIATE transaction
-already serialises writers).
+Each record's hash covers its content and the previous hash of its chain. Records are spread over `SHARDS`
+chains by object (a dossier's records always share one chain), so concurrent writers of different dossiers do
+not queue on one row. Each chain's tip lives in `AuditHead`, locked with SELECT ... FOR UPDATE; the tip also
+lets the verifier notice a deleted last record.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,12 +21,17 @@ from django.utils import timezone
 from .models import AuditHead, AuditRecord
 
 GENESIS = "0" * 64
+SHARDS = 16
 
 
-def _digest(prev_hash: str, seq: int, at: str, actor_id: Any, action: str, object_type: str,
+def shard_of(obj_type: str, obj_id: str) -> int:
+    return zlib.crc32(f"{obj_type}:{obj_id}".encode()) % SHARDS
+
+
+def _digest(prev_hash: str, shard: int, seq: int, at: str, actor_id: Any, action: str, object_type: str,
             object_id: str, reason: str, data: Any) -> str:
     payload = json.dumps(
-        [prev_hash, seq, at, actor_id, action, object_type, object_id, reason, data],
+        [prev_hash, shard, seq, at, actor_id, action, object_type, object_id, reason, data],
         ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -32,45 +39,57 @@ def _digest(prev_hash: str, seq: int, at: str, actor_id: Any, action: str, objec
 
 def record(*, actor: Any, action: str, obj_type: str, obj_id: str, reason: str = "",
            data: dict | None = None) -> AuditRecord:
-    """Append one record. Must run inside the caller's transaction so it commits or rolls back with it."""
+    """Append one record in the caller's transaction, so it commits or rolls back with the change it audits."""
     data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
     at = timezone.now()
     actor_id = getattr(actor, "pk", None)
-    with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    obj_id, reason = str(obj_id), reason[:255]
+    shard = shard_of(obj_type, obj_id)
+    with transaction.atomic(savepoint=False):
+        head = AuditHead.objects.select_for_update().filter(id=shard).first()
+        if head is None:
+            AuditHead.objects.bulk_create([AuditHead(id=shard, seq=0, hash=GENESIS)], ignore_conflicts=True)
+            head = AuditHead.objects.select_for_update().get(id=shard)
         seq = head.seq + 1
-        digest = _digest(head.hash, seq, at.isoformat(), actor_id, action, obj_type, str(obj_id), reason, data)
+        digest = _digest(head.hash, shard, seq, at.isoformat(), actor_id, action, obj_type, obj_id, reason, data)
         rec = AuditRecord.objects.create(
-            seq=seq, at=at, actor_id=actor_id, actor_label=str(actor or "")[:150], action=action,
-            object_type=obj_type, object_id=str(obj_id), reason=reason[:255], data=data,
-            prev_hash=head.hash, hash=digest,
+            shard=shard, seq=seq, at=at, actor_id=actor_id, actor_label=str(actor or "")[:150], action=action,
+            object_type=obj_type, object_id=obj_id, reason=reason, data=data, prev_hash=head.hash, hash=digest,
         )
-        head.seq, head.hash = seq, digest
-        head.save(update_fields=["seq", "hash"])
+        AuditHead.objects.filter(id=shard).update(seq=seq, hash=digest)
     return rec
 
 
 @dataclass
 class ChainProblem:
+    shard: int
     seq: int
     problem: str
 
 
 def verify_chain(batch: int = 2000) -> Iterator[ChainProblem]:
-    """Walk the chain in order; yield every record whose content, link or position is wrong."""
-    prev_hash, expected_seq = GENESIS, 1
-    last_seq = 0
-    qs = AuditRecord.objects.order_by("seq").values_list(
+    """Walk every chain in order; yield each record whose content, link or position is wrong."""
+    heads = {h.id: h for h in AuditHead.objects.all()}
+    shards = set(heads) | set(AuditRecord.objects.values_list("shard", flat=True).distinct())
+    for shard in sorted(shards):
+        yield from _verify_shard(shard, heads.get(shard), batch)
+
+
+def _verify_shard(shard: int, head: AuditHead | None, batch: int) -> Iterator[ChainProblem]:
+    prev_hash, expected_seq, last_seq = GENESIS, 1, 0
+    qs = AuditRecord.objects.filter(shard=shard).order_by("seq").values_list(
         "seq", "at", "actor_id", "action", "object_type", "object_id", "reason", "data", "prev_hash", "hash"
     )
     for seq, at, actor_id, action, otype, oid, reason, data, stored_prev, stored_hash in qs.iterator(batch):
         if seq != expected_seq:
-            yield ChainProblem(expected_seq, f"thiếu bản ghi {expected_seq}–{seq - 1} (đã bị xoá)")
+            yield ChainProblem(shard, expected_seq, f"thiếu bản ghi {expected_seq}–{seq - 1} (đã bị xoá)")
         if stored_prev != prev_hash:
-            yield ChainProblem(seq, "liên kết với bản ghi trước bị sai")
-        if _digest(stored_prev, seq, at.isoformat(), actor_id, action, otype, oid, reason, data) != stored_hash:
-            yield ChainProblem(seq, "nội dung đã bị sửa")
+            yield ChainProblem(shard, seq, "liên kết với bản ghi trước bị sai")
+        if _digest(stored_prev, shard, seq, at.isoformat(), actor_id, action, otype, oid, reason, data) != stored_hash:
+            yield ChainProblem(shard, seq, "nội dung đã bị sửa")
         prev_hash, expected_seq, last_seq = stored_hash, seq + 1, seq
-    head = AuditHead.objects.filter(id=1).first()
-    if head and (head.seq != last_seq or head.hash != prev_hash):
-        yield ChainProblem(head.seq, "bản ghi cuối chuỗi đã bị xoá")
+    if head is None:
+        if last_seq:
+            yield ChainProblem(shard, last_seq, "đầu chuỗi đã bị xoá")
+    elif head.seq != last_seq or head.hash != prev_hash:
+        yield ChainProblem(shard, head.seq, "bản ghi cuối chuỗi đã bị xoá")

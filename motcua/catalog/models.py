@@ -113,6 +113,9 @@ class ProcedureVersion(models.Model):
     variants = models.JSONField(_("trường hợp"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     note = models.CharField(max_length=255, blank=True)
+    # SHA-256 of the definition this version was loaded from (catalogue import): a re-import creates a new version
+    # only when the source definition changed, so an administrator's later edit is not silently reverted.
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("phiên bản thủ tục")

@@ -27,12 +27,12 @@ def visible_dossiers(user: User) -> QuerySet[Dossier]:
     return qs.filter(mine)
 
 
-def dossier_for(user: User, code: str, *, reason: str = "xem hồ sơ") -> Dossier:
+def dossier_for(user: User, code: str, *, reason: str = "xem hồ sơ", audit_read: bool = True) -> Dossier:
     """One dossier the caller may see, else 404 (never 403: another's dossier must not be confirmed to exist)."""
     dossier = visible_dossiers(user).filter(code=code).first()
     if dossier is None:
         raise NotFound(f"Không tìm thấy hồ sơ {code}.")
-    if dossier.applicant_id != user.id:
+    if audit_read and dossier.applicant_id != user.id:
         # Every read of a citizen's dossier by an official is audited.
         audit.record(actor=user, action="dossier.read", obj_type="dossier", obj_id=code, reason=reason)
     return dossier

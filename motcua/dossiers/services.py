@@ -358,13 +358,11 @@ def _create_submitted(user, procedure, version, agency, channel, data, who) -> S
         dossier.acceptance_due_at = calendar_for(agency).deadline(now, ONLINE_ACCEPTANCE_HOURS, "working_hours")
     # The appointment the applicant can expect if accepted now; fixed on the receipt at acceptance.
     dossier.due_at = compute_due(dossier, now)
-    dossier.save()
-    before = {}
-    _record(
+    _record(  # saves (inserts) the dossier too
         dossier,
         actor=user,
         action="submit",
-        before=before,
+        before={},
         from_status="",
         from_step="",
         payload={"channel": channel},

@@ -1,4 +1,4 @@
-"""Admin for the official calendar: browse and edit days, and import a yearly schedule file (thin: services)."""
+"""Admin for the official calendar: browse and edit days, import a yearly schedule file (thin: services)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,9 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("thứ"))
     def weekday(self, obj: CalendarDay) -> str:
-        return ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")[obj.date.weekday()]
+        return ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")[
+            obj.date.weekday()
+        ]
 
     def get_urls(self) -> list[URLPattern]:
         extra = [

@@ -8,8 +8,8 @@ The counting contract (see docs/worktime.md, it is the legal rule this module im
   ``extra_working_days`` (a swapped working Saturday). ``extra_working_days`` wins over both other rules.
 * Working days (Civil Code: the first day is not counted). "Day 0" is the acceptance date when it is a working
   day and the local time of acceptance is before the effective cut-off, otherwise the next working day. The
-  effective cut-off is ``min(cutoff, closing time)`` when a cut-off is given, else the closing time (the end of
-  the last period). The deadline is the closing time of the N-th working day after day 0; N = 0 gives the
+  effective cut-off is ``min(cutoff, closing time)`` when a cut-off is given, else the closing time (the end
+  of the last period). The deadline is the closing time of the N-th working day after day 0; N = 0 gives the
   closing time of day 0 ("within the same working day").
 * Working hours: the exact working time inside the periods, counted from ``start`` (or from the next opening
   when ``start`` is outside hours or on a non-working day). The result is the earliest instant at which the
@@ -146,7 +146,9 @@ class WorkCalendar:
         prev_end = 0
         for s, e in periods_t:
             if not (0 <= s < e <= 1440) or s < prev_end:
-                raise ValueError(f"Khoảng giờ làm việc không hợp lệ (phải tăng dần, không chồng lấn): {periods_t}")
+                raise ValueError(
+                    f"Khoảng giờ làm việc không hợp lệ (phải tăng dần, không chồng lấn): {periods_t}"
+                )
             prev_end = e
         weekend_t = frozenset(int(w) for w in weekend)
         if not weekend_t <= set(range(7)):
@@ -261,7 +263,7 @@ class WorkCalendar:
         """The earliest time-of-day at which ``rem`` working seconds (0 < rem <= per day) have elapsed."""
         for s, e in self._psec:
             length = e - s
-            if rem < length:
+            if rem <= length:
                 return s + rem
             rem -= length
         return self._close  # pragma: no cover - rem never exceeds the day's working seconds
@@ -402,9 +404,12 @@ class WorkCalendar:
         Hours: the working time left at the pause (never negative) is added from ``resumed_at``.
         Days: the working days left after the pause date (``working_days_between(paused date, due date)``)
         are counted from the resume's day 0 (same day-0 rule, no cut-off), ending at that day's closing.
-        The result is never earlier than ``due_at``.
+        The result is never earlier than ``due_at``. A pause that starts at or after the due instant moves
+        nothing: the dossier was already late, and a supplement must not erase that.
         """
         due = _local(due_at)
+        if paused_at >= due_at:
+            return due
         if unit == WORKING_HOURS:
             remaining = max(0, self.working_seconds_between(paused_at, due))
             new_due = self.add_working_seconds(resumed_at, remaining)

@@ -46,7 +46,9 @@ def _default_days(years: tuple[int, ...]) -> tuple[frozenset[date], frozenset[da
     return off, extra
 
 
-def default_days(years: Iterable[int] = range(FIRST_YEAR, LAST_YEAR + 1)) -> tuple[frozenset[date], frozenset[date]]:
+def default_days(
+    years: Iterable[int] = range(FIRST_YEAR, LAST_YEAR + 1),
+) -> tuple[frozenset[date], frozenset[date]]:
     """(days off, extra working days) for Vietnam from the holidays package: the rules-based default.
 
     Includes the package's compensatory days and its known swaps (a weekday off against a working Saturday).
@@ -158,7 +160,10 @@ def validate_schedule(data: Mapping[str, Any]) -> list[ScheduleDay]:
         kind = str(row.get("kind") or "").strip().lower()
         if kind not in KINDS:
             errors.append(
-                {"field": f"{where}.kind", "message": f"Loại ngày phải là 'off' hoặc 'working', nhận {kind!r}"}
+                {
+                    "field": f"{where}.kind",
+                    "message": f"Loại ngày phải là 'off' hoặc 'working', nhận {kind!r}",
+                }
             )
         name = str(row.get("name") or "").strip()
         if len(name) > NAME_MAX:
@@ -166,10 +171,15 @@ def validate_schedule(data: Mapping[str, Any]) -> list[ScheduleDay]:
         if d is None:
             continue
         if year is not None and d.year != year:
-            errors.append({"field": f"{where}.date", "message": f"Ngày {d.isoformat()} không thuộc năm {year}"})
+            errors.append(
+                {"field": f"{where}.date", "message": f"Ngày {d.isoformat()} không thuộc năm {year}"}
+            )
         if d in seen:
             errors.append(
-                {"field": f"{where}.date", "message": f"Ngày {d.isoformat()} lặp lại (đã có ở days[{seen[d]}])"}
+                {
+                    "field": f"{where}.date",
+                    "message": f"Ngày {d.isoformat()} lặp lại (đã có ở days[{seen[d]}])",
+                }
             )
             continue
         seen[d] = i

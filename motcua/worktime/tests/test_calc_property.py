@@ -6,7 +6,7 @@ cleverness in the fast implementation (bisect, cumulative seconds, lazy tables) 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from motcua.worktime.calc import TZ, WorkCalendar
 
 MINUTE = timedelta(minutes=1)
-ZONES = [TZ, timezone.utc, timezone(timedelta(hours=9)), timezone(timedelta(hours=-5, minutes=-30))]
+ZONES = [TZ, UTC, timezone(timedelta(hours=9)), timezone(timedelta(hours=-5, minutes=-30))]
 SPAN_START = date(2025, 12, 1)  # random days off and swapped days live in Dec 2025 - Mar 2026
 SPAN_DAYS = 120
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -206,7 +206,11 @@ def test_resume_after_pause_hours_keeps_the_remaining_time(cal_oracle, start, ho
 
 
 @FAST
-@given(calendars(), st.dates(date(2025, 11, 1), date(2026, 4, 30)), st.dates(date(2025, 11, 1), date(2026, 4, 30)))
+@given(
+    calendars(),
+    st.dates(date(2025, 11, 1), date(2026, 4, 30)),
+    st.dates(date(2025, 11, 1), date(2026, 4, 30)),
+)
 def test_working_days_between_counts_days_after_a_up_to_b(cal_oracle, a, b):
     # given two dates in either order
     cal, oracle = cal_oracle

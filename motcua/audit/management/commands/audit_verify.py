@@ -14,6 +14,6 @@ class Command(BaseCommand):
         total = AuditRecord.objects.count()
         if problems:
             for p in problems:
-                self.stderr.write(f"Bản ghi #{p.seq}: {p.problem}")
+                self.stderr.write(f"Chuỗi {p.shard}, bản ghi #{p.seq}: {p.problem}")
             raise CommandError(f"Nhật ký kiểm toán KHÔNG toàn vẹn: {len(problems)} lỗi trên {total} bản ghi.")
         self.stdout.write(self.style.SUCCESS(f"Nhật ký kiểm toán toàn vẹn: {total} bản ghi."))

@@ -1,0 +1,225 @@
+"""End-to-end HTTP submissions per second on PostgreSQL, against a bare one-INSERT Django endpoint.
+
+Run: `.venv/bin/python bench/submit.py` (needs PostgreSQL on 127.0.0.1:5432 and Debian's `wrk` and `hey`).
+Both endpoints are served by the same gunicorn (sync workers) in the same run:
+- reference: POST /bench/insert/  — one INSERT of the same JSON body, no auth, no validation;
+- ours:      POST /api/v1/dossiers — bearer token, JSON Schema validation, dossier code, deadline on the official
+  calendar, action log row and hash-chained audit record, all in one transaction.
+Then `hey` holds half of our peak rate to measure latency percentiles there.
+Results: printed, and written to bench/results/submit.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+DB_NAME = os.environ.get("BENCH_DB", "motcua_bench")
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+DURATION = int(os.environ.get("BENCH_SECONDS", "15"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e.update(
+        DATABASE_URL=f"{PG}/{DB_NAME}",
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        MOTCUA_DATA_DIR=str(Path(tempfile.gettempdir()) / "motcua-bench"),
+        PYTHONPATH=str(ROOT),
+        MOTCUA_LOGIN_MAX_FAILURES="1000000",
+    )
+    return e
+
+
+def manage(*args: str, capture: bool = False) -> str:
+    out = subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env(), check=True, text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
+    return out.stdout or ""
+
+
+def psql(db: str, sql: str) -> None:
+    subprocess.run(["psql", f"{PG}/{db}", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def setup_database() -> dict:
+    psql("postgres", f"DROP DATABASE IF EXISTS {DB_NAME}")
+    psql("postgres", f"CREATE DATABASE {DB_NAME}")
+    manage("migrate", "--noinput", "-v0")
+    manage("createcachetable")
+    manage("load_demo")
+    psql(DB_NAME, "CREATE TABLE bench_reference (id bigserial primary key, payload jsonb not null, "
+                  "created_at timestamptz not null)")
+    accounts = json.loads(manage("demo_accounts", "--json", capture=True))
+    citizen = next(a for a in accounts if a["role"] == "citizen")
+    commune = next(a for a in accounts if a["username"] == "xa.motcua")["agency"]
+    token = manage("create_api_token", citizen["username"], capture=True).strip()
+    return {"token": token, "agency": commune}
+
+
+def start_server() -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [GUNICORN, "motcua.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", str(WORKERS), "--log-level",
+         "warning"],
+        cwd=ROOT, env=env(), start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/openapi.json", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+def filled_declaration(agency: str) -> dict:
+    """A valid birth declaration built from the real form schema, so validation does its full work."""
+    schema = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/procedures/1.001193").read())
+    return {"procedure": "1.001193", "agency": agency, "channel": "online",
+            "data": example_from_schema(schema["form_schema"])}
+
+
+def example_from_schema(node: dict, name: str = "") -> object:
+    """Fill every property (required or not) with a plausible value of its type, format, pattern or choices."""
+    if "const" in node:
+        return node["const"]
+    if "enum" in node:
+        return node["enum"][0]
+    if "oneOf" in node and all("const" in o for o in node["oneOf"]):
+        return node["oneOf"][0]["const"]
+    kind = node.get("type", "string")
+    if isinstance(kind, list):
+        kind = next(k for k in kind if k != "null")
+    if kind == "object":
+        return {k: example_from_schema(v, k) for k, v in node.get("properties", {}).items()}
+    if kind == "array":
+        return [example_from_schema(node.get("items", {}), name)] * max(node.get("minItems", 1), 1)
+    if kind == "integer" or kind == "number":
+        return max(node.get("minimum", 1), 1)
+    if kind == "boolean":
+        return True
+    if node.get("format") == "date":
+        return "2026-11-20"
+    if node.get("format") == "date-time":
+        return "2026-11-20T08:00:00+07:00"
+    if node.get("format") == "email":
+        return "nguoidan@example.vn"
+    pattern = node.get("pattern", "")
+    if pattern:
+        digits = re.search(r"\{(\d+)\}", pattern)
+        if "0-9" in pattern or "\\d" in pattern:
+            return ("0" + "22090001234" * 2)[: int(digits.group(1)) if digits else 12]
+    text = "Nguyễn Văn An" if "ten" in name else "Quảng Ninh"
+    return text[: node.get("maxLength", 200)].ljust(node.get("minLength", 0), "a")
+
+
+def wrk(url: str, body: str, headers: dict[str, str], workdir: Path) -> dict:
+    script = workdir / "post.lua"
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(body)}"]
+    lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
+    script.write_text("\n".join(lines) + "\n")
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "-s", str(script), url],
+        check=True, text=True, capture_output=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    return {"rps": rps, "requests": total, "non_2xx": int(bad.group(1)) if bad else 0,
+            "p99_ms": _ms(p99.group(1), p99.group(2)) if p99 else None, "raw": out}
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def hey(url: str, body: str, headers: dict[str, str], rate: float) -> dict:
+    per_worker = max(rate / CONNECTIONS, 1)
+    cmd = ["hey", "-z", f"{DURATION}s", "-c", str(CONNECTIONS), "-q", f"{per_worker:.1f}", "-m", "POST",
+           "-d", body, "-T", "application/json"]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    out = subprocess.run([*cmd, url], check=True, text=True, capture_output=True).stdout
+    pct = {m.group(1): float(m.group(2)) * 1000 for m in re.finditer(r"(\d+)%% in ([\d.]+) secs", out.replace("%", "%%"))}
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    codes = dict(re.findall(r"\[(\d{3})\]\s+(\d+) responses", out))
+    return {"rps": rps, "p50_ms": pct.get("50"), "p90_ms": pct.get("90"), "p99_ms": pct.get("99"),
+            "status_codes": codes, "raw": out}
+
+
+def main() -> int:
+    for tool in ("wrk", "hey", "psql"):
+        if shutil.which(tool) is None:
+            print(f"missing {tool}: apt-get install wrk hey postgresql-client", file=sys.stderr)
+            return 2
+    print("setting up the benchmark database (migrate + demo data)…", flush=True)
+    setup_database_result = None
+    server = None
+    try:
+        setup_database_result = setup_database()
+        server = start_server()
+        token, agency = setup_database_result["token"], setup_database_result["agency"]
+        submission = json.dumps(filled_declaration(agency), ensure_ascii=False)
+        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        base = f"http://127.0.0.1:{PORT}"
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            wrk(f"{base}/bench/insert/", submission, {"Content-Type": "application/json"}, work)  # warm-up
+            wrk(f"{base}/api/v1/dossiers", submission, auth, work)
+            reference = wrk(f"{base}/bench/insert/", submission, {"Content-Type": "application/json"}, work)
+            ours = wrk(f"{base}/api/v1/dossiers", submission, auth, work)
+            half = hey(f"{base}/api/v1/dossiers", submission, auth, ours["rps"] / 2)
+        ratio = ours["rps"] / reference["rps"]
+        result = {
+            "benchmark": "submit",
+            "at": datetime.now(UTC).isoformat(),
+            "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": sys.version.split()[0]},
+            "server": f"gunicorn sync, {WORKERS} workers; wrk -t2 -c{CONNECTIONS} -d{DURATION}s",
+            "reference_rps": round(reference["rps"], 1),
+            "submit_rps": round(ours["rps"], 1),
+            "ratio": round(ratio, 3),
+            "submit_non_2xx": ours["non_2xx"],
+            "reference_non_2xx": reference["non_2xx"],
+            "peak_p99_ms": ours["p99_ms"],
+            "half_peak": {k: half[k] for k in ("rps", "p50_ms", "p90_ms", "p99_ms", "status_codes")},
+            "goal": {"ratio": ">= 0.5", "p99_at_half_peak_ms": "<= 50"},
+        }
+        out = ROOT / "bench" / "results" / "submit.json"
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        print()
+        print(f"{'endpoint':<34}{'req/s':>10}{'non-2xx':>10}{'p99 ms':>10}")
+        print(f"{'bare one-INSERT Django view':<34}{reference['rps']:>10.1f}{reference['non_2xx']:>10}"
+              f"{reference['p99_ms'] or 0:>10.1f}")
+        print(f"{'POST /api/v1/dossiers (peak)':<34}{ours['rps']:>10.1f}{ours['non_2xx']:>10}"
+              f"{ours['p99_ms'] or 0:>10.1f}")
+        print(f"{'POST /api/v1/dossiers (half peak)':<34}{half['rps']:>10.1f}{'':>10}{half['p99_ms'] or 0:>10.1f}")
+        print(f"ratio ours/reference = {ratio:.2f} (goal ≥ 0.5); p99 at half peak = {half['p99_ms']} ms (goal ≤ 50)")
+        print(f"wrote {out.relative_to(ROOT)}")
+        return 0
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "backoffice"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("mot-cua/", views.desk, name="desk"),
+    path("viec-cua-toi/", views.tasks, name="tasks"),
+    path("ho-so/", views.dossiers, name="dossiers"),
+    path("ho-so/<str:code>/", views.dossier, name="dossier"),
+    path("ho-so/<str:code>/giay-to/<int:doc_id>/", views.document, name="document"),
+    path("lich/", views.calendar, name="calendar"),
+]

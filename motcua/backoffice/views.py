@@ -1,0 +1,343 @@
+"""The officials' back office: queues, the dossier page with its actions, the calendar.
+
+Thin: every read goes through the dossier selectors (which authorise and audit), every change through
+``services.perform``; a ProblemError is shown as it is, with what the official typed kept on the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from motcua.accounts.models import Role
+from motcua.accounts.services import has_role, is_official
+from motcua.core.errors import NotFound, ProblemError, ValidationFailed
+from motcua.dossiers import selectors, services
+from motcua.dossiers.models import Dossier, Status
+from motcua.portal.schema_form import display_rows
+from motcua.portal.templatetags.motcua_ui import calendar_admin
+from motcua.portal.views import serve_document, version_documents
+from motcua.worktime import services as worktime
+from motcua.worktime.defaults import parse_schedule_text
+from motcua.worktime.models import CalendarDay
+
+PAGE_SIZE = 50
+NOTE_REQUIRED_ACTIONS = {"refuse", "request_supplement", "reappoint"}
+RETURN_METHODS = [
+    ("desk", gettext_lazy("Tại bộ phận một cửa")),
+    ("post", gettext_lazy("Qua dịch vụ bưu chính")),
+    ("online", gettext_lazy("Trực tuyến (bản điện tử)")),
+]
+CALENDAR_MAX_BYTES = 1024 * 1024
+
+
+def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login, then an official role somewhere; a citizen gets the 403 page, not a redirect loop."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_official(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def dossier_or_404(request: HttpRequest, code: str, *, reason: str = "xem hồ sơ") -> Dossier:
+    try:
+        return selectors.dossier_for(request.user, code, reason=reason)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+
+
+def _late(d: Dossier, now) -> bool:
+    return bool(d.overdue or (d.due_at and d.due_at < now and d.status == Status.PROCESSING))
+
+
+def _annotate(rows: list[Dossier]) -> list[Dossier]:
+    """Per-row flags for the queues: overdue / step late / due soon / late acceptance, always as words too."""
+    now = timezone.now()
+    for d in rows:
+        d.is_late = _late(d, now)
+        d.step_late = bool(d.step_due_at and d.step_due_at < now)
+        d.accept_late = bool(
+            d.status == Status.SUBMITTED
+            and (d.acceptance_breached or (d.acceptance_due_at and d.acceptance_due_at < now))
+        )
+    return rows
+
+
+# --- lists ------------------------------------------------------------------------------------------------
+
+
+@official_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    user = request.user
+    queue = selectors.desk_queue(user)
+    to_accept = queue.filter(status=Status.SUBMITTED)
+    tasks = selectors.my_tasks(user)
+    late_q = Q(overdue=True) | Q(due_at__lt=now)
+    counts = {
+        "to_accept": to_accept.count(),
+        "accept_late": to_accept.filter(Q(acceptance_breached=True) | Q(acceptance_due_at__lt=now)).count(),
+        "to_return": queue.filter(status=Status.RESULT_READY).count(),
+        "tasks": tasks.count(),
+        "overdue": tasks.filter(late_q).count(),
+        "step_late": tasks.filter(step_due_at__lt=now).count(),
+        "due_soon": tasks.filter(due_soon=True).exclude(late_q).count(),
+        "apology_due": tasks.filter(apology_due=True).count(),
+    }
+    return render(
+        request,
+        "backoffice/dashboard.html",
+        {
+            "counts": counts,
+            "is_desk": has_role(user, Role.DESK),
+            "urgent": _annotate(list(tasks[:5])),
+            "waiting": _annotate(list(to_accept[:5])),
+        },
+    )
+
+
+@official_required
+def desk(request: HttpRequest) -> HttpResponse:
+    """The one-stop desk: online dossiers to accept (8 working hours) and results to hand back."""
+    queue = selectors.desk_queue(request.user)
+    return render(
+        request,
+        "backoffice/desk.html",
+        {
+            "is_desk": has_role(request.user, Role.DESK),
+            "to_accept": _annotate(list(queue.filter(status=Status.SUBMITTED)[:200])),
+            "to_return": _annotate(list(queue.filter(status=Status.RESULT_READY)[:200])),
+        },
+    )
+
+
+@official_required
+def tasks(request: HttpRequest) -> HttpResponse:
+    """Dossiers at a step of my role, soonest step deadline first."""
+    page = Paginator(selectors.my_tasks(request.user), PAGE_SIZE).get_page(request.GET.get("trang"))
+    _annotate(page.object_list)
+    return render(request, "backoffice/tasks.html", {"page": page})
+
+
+class DossierSearchForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Mã hồ sơ hoặc tên người nộp"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=gettext_lazy("Trạng thái"),
+        required=False,
+        choices=[("", gettext_lazy("Tất cả"))] + [c for c in Status.choices if c[0] != Status.DRAFT],
+    )
+
+
+@official_required
+def dossiers(request: HttpRequest) -> HttpResponse:
+    """Every dossier of my agencies, searchable by code or applicant name."""
+    form = DossierSearchForm(request.GET or None)
+    qs = selectors.visible_dossiers(request.user).exclude(status=Status.DRAFT)
+    q = ""
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+        if q:
+            qs = qs.filter(Q(code__icontains=q) | Q(applicant_name__icontains=q))
+        if form.cleaned_data["status"]:
+            qs = qs.filter(status=form.cleaned_data["status"])
+    page = Paginator(qs.order_by("-submitted_at", "-id"), PAGE_SIZE).get_page(request.GET.get("trang"))
+    _annotate(page.object_list)
+    extra = f"status={form.cleaned_data.get('status', '')}&" if form.is_valid() else ""
+    return render(request, "backoffice/dossiers.html", {"form": form, "page": page, "q": q, "extra_query": extra})
+
+
+# --- the dossier page -------------------------------------------------------------------------------------
+
+
+def _checklist_rows(dossier: Dossier, post: Any = None) -> list[dict]:
+    """One row per document of the version: present? original or copy? (prefilled from uploads / POST)."""
+    uploaded = set(dossier.documents.values_list("doc_code", flat=True))
+    previous = {c.get("doc"): c for c in dossier.checklist or [] if isinstance(c, dict)}
+    rows = []
+    for i, doc in enumerate(version_documents(dossier)):
+        code = str(doc.get("code") or f"TP{i + 1}")
+        if post is not None:
+            present = post.get(f"present_{code}") == "on"
+            original = post.get(f"original_{code}", "1" if doc.get("original") else "0") == "1"
+        elif code in previous:
+            present, original = bool(previous[code].get("present")), bool(previous[code].get("original"))
+        else:
+            present, original = code in uploaded, bool(doc.get("original"))
+        rows.append({
+            "code": code,
+            "name": doc.get("name") or code,
+            "quantity": doc.get("quantity") or 1,
+            "required": bool(doc.get("required")),
+            "wants_original": bool(doc.get("original")),
+            "present": present,
+            "original": original,
+            "uploaded": code in uploaded,
+        })
+    return rows
+
+
+def _payload(action: str, dossier: Dossier, post: Any) -> dict:
+    """The action's extra input from the page, in the shape ``services.perform`` documents."""
+    if action == "accept":
+        return {
+            "checklist": [
+                {"doc": r["code"], "name": r["name"], "present": r["present"], "original": r["original"]}
+                for r in _checklist_rows(dossier, post)
+            ]
+        }
+    if action == "request_supplement":
+        return {"missing": [m for m in post.getlist("missing") if m][:50]}
+    if action == "refuse":
+        note = (post.get("note") or "").strip()
+        return {"reasons": [note]} if note else {}
+    if action == "reappoint":
+        extra = (post.get("extra_working_days") or "").strip()
+        if not extra.isdigit() or int(extra) < 1:
+            raise ValidationFailed(
+                _("Nhập số ngày làm việc gia hạn (số nguyên từ 1)."),
+                errors=[{"field": "extra_working_days", "message": _("Nhập số ngày, ví dụ 2.")}],
+            )
+        return {"extra_working_days": int(extra)}
+    if action == "return_result":
+        method = post.get("method") or "desk"
+        return {"method": method if method in dict(RETURN_METHODS) else "desk"}
+    return {}
+
+
+def _action_forms(user, dossier: Dossier, post: Any = None, failed: str = "") -> list[dict]:
+    """Each available action with what its form needs; the failed one keeps its input."""
+    out = []
+    for a in services.available_actions(user, dossier):
+        name = a["action"]
+        keep = post if (post is not None and name == failed) else None
+        out.append({
+            **a,
+            "note": (keep.get("note") if keep else "") or "",
+            "note_required": name in NOTE_REQUIRED_ACTIONS or a.get("kind") == "back",
+            "missing": keep.getlist("missing") if keep else [],
+            "extra_working_days": (keep.get("extra_working_days") if keep else "") or "",
+            "method": (keep.get("method") if keep else "") or "desk",
+            "failed": keep is not None,
+        })
+    return out
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def dossier(request: HttpRequest, code: str) -> HttpResponse:
+    """Everything an official needs to act on one dossier, and the actions they may take now."""
+    post = None
+    failed = ""
+    error: ProblemError | None = None
+    if request.method == "POST":
+        action = (request.POST.get("action") or "")[:48]
+        d = dossier_or_404(request, code, reason=f"thao tác {action}")
+        label = next((a["label"] for a in services.available_actions(request.user, d) if a["action"] == action), "")
+        try:
+            payload = _payload(action, d, request.POST)
+            d = services.perform(request.user, d, action, note=request.POST.get("note", ""), payload=payload)
+        except ProblemError as exc:
+            error, post, failed = exc, request.POST, action
+        else:
+            messages.success(request, _("Đã thực hiện: %(label)s.") % {"label": label or action})
+            return redirect("backoffice:dossier", code=d.code)
+    else:
+        d = dossier_or_404(request, code)
+    context = {
+        "dossier": d,
+        "rows": display_rows(d.version.form_schema, d.data),
+        "documents": d.documents.all().order_by("uploaded_at"),
+        "history": selectors.history(d),
+        "steps": {
+            s["code"]: s.get("name") or s["code"]
+            for s in services.effective_definition(d).get("workflow", {}).get("steps", [])
+        },
+        "actions": _action_forms(request.user, d, post, failed),
+        "checklist": _checklist_rows(d, post if failed == "accept" else None),
+        "return_methods": RETURN_METHODS,
+        "error": error,
+        "failed": failed,
+    }
+    return render(request, "backoffice/dossier.html", context, status=error.status if error else 200)
+
+
+@official_required
+def document(request: HttpRequest, code: str, doc_id: int) -> FileResponse:
+    return serve_document(dossier_or_404(request, code, reason="tải giấy tờ"), doc_id)
+
+
+# --- calendar ---------------------------------------------------------------------------------------------
+
+
+class ScheduleUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Tệp lịch (.json hoặc .csv)"),
+        help_text=gettext_lazy("CSV có các cột date,kind,name; kind là off (nghỉ) hoặc working (làm bù)."),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > CALENDAR_MAX_BYTES:
+            raise forms.ValidationError(_("Tệp lịch quá lớn (tối đa 1 MB)."))
+        return upload
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def calendar(request: HttpRequest) -> HttpResponse:
+    """The yearly official schedule (days off, swapped working days) and its import."""
+    if not calendar_admin(request.user):
+        raise PermissionDenied
+    raw_year = request.GET.get("nam") or ""
+    year = int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100 else date.today().year
+    form = ScheduleUploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                try:
+                    text = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError as exc:
+                    raise ValidationFailed(_("Tệp lịch phải được mã hóa UTF-8.")) from exc
+                changed = worktime.import_schedule(parse_schedule_text(text, upload.name))
+            except ProblemError as exc:
+                form.add_error("file", exc.detail)
+                problems = [f"{e.get('field', '')}: {e.get('message', '')}" for e in exc.errors[:100]]
+                status = 422
+            else:
+                messages.success(request, _("Đã nạp lịch: %(n)s ngày được thêm hoặc cập nhật.") % {"n": changed})
+                return redirect(f"{request.path}?nam={year}")
+        else:
+            status = 422
+    days = CalendarDay.objects.filter(date__year=year).order_by("date")
+    years = [d.year for d in CalendarDay.objects.dates("date", "year", order="DESC")]
+    if year not in years:
+        years = sorted({*years, year}, reverse=True)
+    return render(
+        request,
+        "backoffice/calendar.html",
+        {"days": days, "year": year, "years": years, "form": form, "problems": problems},
+        status=status,
+    )

@@ -1,0 +1,59 @@
+"""Read queries over the catalogue, shared by the portal, the back office and the API."""
+
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models.functions import Length
+
+from motcua.core.errors import NotFound
+from motcua.core.text import fold
+
+from .models import Procedure, ProcedureOffering, ProcedureVersion
+
+
+def search_procedures(
+    q: str, *, limit: int | None = 20, offset: int = 0, offerable_only: bool = False
+) -> QuerySet[Procedure]:
+    """Active procedures matching every word of q, with or without diacritics; an exact code match comes first,
+    then shorter names (the plain procedure before its special cases: 'Đăng ký khai sinh' before '… có yếu tố
+    nước ngoài').
+
+    `search_text` is a folded copy of code + name + field, so 'dang ky khai sinh' finds 'Đăng ký khai sinh' on any
+    database. limit=None returns the unsliced queryset (for counting and paging by the caller).
+    """
+    qs = Procedure.objects.filter(is_active=True)
+    if offerable_only:
+        qs = qs.filter(offerings__is_active=True).distinct()
+    folded = fold(q or "")
+    if folded:
+        for word in folded.split(" "):
+            qs = qs.filter(search_text__contains=word)
+        code = (q or "").strip()
+        qs = qs.annotate(
+            code_rank=Case(When(code=code, then=Value(0)), default=Value(1), output_field=IntegerField())
+        ).order_by("code_rank", Length("name"), "code")
+    else:
+        qs = qs.order_by("code")
+    if limit is None:
+        return qs[offset:] if offset else qs
+    return qs[offset : offset + limit]
+
+
+def procedure_detail(code: str) -> Procedure:
+    """One procedure with its active offerings (and their agencies) and its current version prefetched."""
+    procedure = (
+        Procedure.objects.filter(code=(code or "").strip())
+        .prefetch_related(
+            Prefetch(
+                "offerings",
+                queryset=ProcedureOffering.objects.filter(is_active=True)
+                .select_related("agency")
+                .order_by("agency__code"),
+            ),
+            Prefetch("versions", queryset=ProcedureVersion.objects.filter(is_current=True), to_attr="current_versions"),
+        )
+        .first()
+    )
+    if procedure is None:
+        raise NotFound(f"Không tìm thấy thủ tục có mã {code}.")
+    return procedure
