@@ -16,7 +16,12 @@ BIRTH_SCHEMA = {
     "title": "Tờ khai đăng ký khai sinh",
     "required": ["ho_ten_tre", "ngay_sinh", "gioi_tinh", "ho_ten_me"],
     "properties": {
-        "ho_ten_tre": {"type": "string", "title": "Họ, chữ đệm, tên của trẻ", "minLength": 2, "maxLength": 100},
+        "ho_ten_tre": {
+            "type": "string",
+            "title": "Họ, chữ đệm, tên của trẻ",
+            "minLength": 2,
+            "maxLength": 100,
+        },
         "ngay_sinh": {"type": "string", "format": "date", "title": "Ngày, tháng, năm sinh"},
         "gioi_tinh": {
             "type": "string",
@@ -68,6 +73,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_catalog_cache():
+    """Each test builds its own catalogue rows; the per-process submission cache must not outlive them."""
+    from motcua.catalog.selectors import forget_submission_targets
+
+    forget_submission_targets()
+    yield
+    forget_submission_targets()
+
+
 @dataclass
 class World:
     agency: object
@@ -90,19 +105,45 @@ def world(db) -> World:
     from motcua.accounts.services import create_api_token
     from motcua.catalog.models import Agency, AgencyKind, Procedure, ProcedureOffering, ProcedureVersion
 
-    province = Agency.objects.create(code="000.00.00.H49", name="UBND tỉnh Quảng Ninh", kind=AgencyKind.PROVINCE,
-                                     province_code="22")
-    agency = Agency.objects.create(code="000.31.10.H49", name="UBND phường Hạ Long", kind=AgencyKind.COMMUNE,
-                                   province_code="22", commune_code="06652", parent=province)
-    other = Agency.objects.create(code="000.31.11.H49", name="UBND phường Bãi Cháy", kind=AgencyKind.COMMUNE,
-                                  province_code="22", commune_code="06658", parent=province)
-    procedure = Procedure.objects.create(code="1.001193", name="Thủ tục đăng ký khai sinh", level="Cấp xã",
-                                         field="Hộ tịch", search_text="1.001193 thu tuc dang ky khai sinh ho tich")
+    province = Agency.objects.create(
+        code="000.00.00.H49", name="UBND tỉnh Quảng Ninh", kind=AgencyKind.PROVINCE, province_code="22"
+    )
+    agency = Agency.objects.create(
+        code="000.31.10.H49",
+        name="UBND phường Hạ Long",
+        kind=AgencyKind.COMMUNE,
+        province_code="22",
+        commune_code="06652",
+        parent=province,
+    )
+    other = Agency.objects.create(
+        code="000.31.11.H49",
+        name="UBND phường Bãi Cháy",
+        kind=AgencyKind.COMMUNE,
+        province_code="22",
+        commune_code="06658",
+        parent=province,
+    )
+    procedure = Procedure.objects.create(
+        code="1.001193",
+        name="Thủ tục đăng ký khai sinh",
+        level="Cấp xã",
+        field="Hộ tịch",
+        search_text="1.001193 thu tuc dang ky khai sinh ho tich",
+    )
     version = ProcedureVersion.objects.create(
-        procedure=procedure, number=1, is_current=True, time_value=3, time_unit="working_days",
-        cutoff=time(15, 0), pause_on_supplement=True, supplement_days=7, form_schema=BIRTH_SCHEMA,
+        procedure=procedure,
+        number=1,
+        is_current=True,
+        time_value=3,
+        time_unit="working_days",
+        cutoff=time(15, 0),
+        pause_on_supplement=True,
+        supplement_days=7,
+        form_schema=BIRTH_SCHEMA,
         documents=[{"code": "TP1", "name": "Giấy chứng sinh", "quantity": 1, "original": True, "required": True}],
-        fee_rule={"kind": "free", "amount": 0, "text": "Miễn lệ phí"}, workflow=WORKFLOW,
+        fee_rule={"kind": "free", "amount": 0, "text": "Miễn lệ phí"},
+        workflow=WORKFLOW,
     )
     for a in (agency, other):
         ProcedureOffering.objects.create(procedure=procedure, agency=a, online_level="full")
@@ -117,12 +158,39 @@ def world(db) -> World:
     leader = official("leader", Role.LEADER, agency)
     other_desk = official("other_desk", Role.DESK, other)
     auditor = official("auditor", Role.AUDITOR, province)
-    citizen = User.objects.create_user("022192004567", password="mat-khau-thu-nghiem-1", personal_id="022192004567",
-                                       full_name="Trần Thị Bích")
-    other_citizen = User.objects.create_user("022090001234", password="mat-khau-thu-nghiem-1",
-                                             personal_id="022090001234", full_name="Nguyễn Văn An")
-    users = {"desk": desk, "specialist": specialist, "leader": leader, "other_desk": other_desk,
-             "auditor": auditor, "citizen": citizen, "other_citizen": other_citizen}
+    citizen = User.objects.create_user(
+        "022192004567",
+        password="mat-khau-thu-nghiem-1",
+        personal_id="022192004567",
+        full_name="Trần Thị Bích",
+    )
+    other_citizen = User.objects.create_user(
+        "022090001234",
+        password="mat-khau-thu-nghiem-1",
+        personal_id="022090001234",
+        full_name="Nguyễn Văn An",
+    )
+    users = {
+        "desk": desk,
+        "specialist": specialist,
+        "leader": leader,
+        "other_desk": other_desk,
+        "auditor": auditor,
+        "citizen": citizen,
+        "other_citizen": other_citizen,
+    }
     tokens = {name: create_api_token(u) for name, u in users.items()}
-    return World(agency, other, procedure, version, desk, specialist, leader, other_desk, auditor, citizen,
-                 other_citizen, tokens)
+    return World(
+        agency,
+        other,
+        procedure,
+        version,
+        desk,
+        specialist,
+        leader,
+        other_desk,
+        auditor,
+        citizen,
+        other_citizen,
+        tokens,
+    )

@@ -20,9 +20,7 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """A person. Citizens are keyed by their 12-digit personal ID number, never by e-mail."""
 
-    personal_id = models.CharField(
-        _("số định danh cá nhân"), max_length=12, unique=True, null=True, blank=True
-    )
+    personal_id = models.CharField(_("số định danh cá nhân"), max_length=12, unique=True, null=True, blank=True)
     full_name = models.CharField(_("họ và tên"), max_length=200, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
 

@@ -14,7 +14,7 @@ from motcua.core.errors import NotFound
 
 from .models import ApiToken, Role, RoleAssignment, User
 
-TOKEN_PREFIX = "mc_"
+TOKEN_PREFIX = "mc_"  # noqa: S105 - a public prefix, not a secret
 
 
 def _hash(token: str) -> str:

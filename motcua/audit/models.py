@@ -46,3 +46,6 @@ class AuditHead(models.Model):
 
     class Meta:
         verbose_name = _("đầu chuỗi kiểm toán")
+
+    def __str__(self) -> str:
+        return f"chuỗi {self.id}: #{self.seq}"

@@ -28,17 +28,31 @@ def shard_of(obj_type: str, obj_id: str) -> int:
     return zlib.crc32(f"{obj_type}:{obj_id}".encode()) % SHARDS
 
 
-def _digest(prev_hash: str, shard: int, seq: int, at: str, actor_id: Any, action: str, object_type: str,
-            object_id: str, reason: str, data: Any) -> str:
+def _digest(
+    prev_hash: str,
+    shard: int,
+    seq: int,
+    at: str,
+    actor_id: Any,
+    action: str,
+    object_type: str,
+    object_id: str,
+    reason: str,
+    data: Any,
+) -> str:
     payload = json.dumps(
         [prev_hash, shard, seq, at, actor_id, action, object_type, object_id, reason, data],
-        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def record(*, actor: Any, action: str, obj_type: str, obj_id: str, reason: str = "",
-           data: dict | None = None) -> AuditRecord:
+def record(
+    *, actor: Any, action: str, obj_type: str, obj_id: str, reason: str = "", data: dict | None = None
+) -> AuditRecord:
     """Append one record in the caller's transaction, so it commits or rolls back with the change it audits."""
     data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
     at = timezone.now()
@@ -53,8 +67,18 @@ def record(*, actor: Any, action: str, obj_type: str, obj_id: str, reason: str =
         seq = head.seq + 1
         digest = _digest(head.hash, shard, seq, at.isoformat(), actor_id, action, obj_type, obj_id, reason, data)
         rec = AuditRecord.objects.create(
-            shard=shard, seq=seq, at=at, actor_id=actor_id, actor_label=str(actor or "")[:150], action=action,
-            object_type=obj_type, object_id=obj_id, reason=reason, data=data, prev_hash=head.hash, hash=digest,
+            shard=shard,
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            actor_label=str(actor or "")[:150],
+            action=action,
+            object_type=obj_type,
+            object_id=obj_id,
+            reason=reason,
+            data=data,
+            prev_hash=head.hash,
+            hash=digest,
         )
         AuditHead.objects.filter(id=shard).update(seq=seq, hash=digest)
     return rec
@@ -77,8 +101,21 @@ def verify_chain(batch: int = 2000) -> Iterator[ChainProblem]:
 
 def _verify_shard(shard: int, head: AuditHead | None, batch: int) -> Iterator[ChainProblem]:
     prev_hash, expected_seq, last_seq = GENESIS, 1, 0
-    qs = AuditRecord.objects.filter(shard=shard).order_by("seq").values_list(
-        "seq", "at", "actor_id", "action", "object_type", "object_id", "reason", "data", "prev_hash", "hash"
+    qs = (
+        AuditRecord.objects.filter(shard=shard)
+        .order_by("seq")
+        .values_list(
+            "seq",
+            "at",
+            "actor_id",
+            "action",
+            "object_type",
+            "object_id",
+            "reason",
+            "data",
+            "prev_hash",
+            "hash",
+        )
     )
     for seq, at, actor_id, action, otype, oid, reason, data, stored_prev, stored_hash in qs.iterator(batch):
         if seq != expected_seq:

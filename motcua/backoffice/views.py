@@ -183,16 +183,18 @@ def _checklist_rows(dossier: Dossier, post: Any = None) -> list[dict]:
             present, original = bool(previous[code].get("present")), bool(previous[code].get("original"))
         else:
             present, original = code in uploaded, bool(doc.get("original"))
-        rows.append({
-            "code": code,
-            "name": doc.get("name") or code,
-            "quantity": doc.get("quantity") or 1,
-            "required": bool(doc.get("required")),
-            "wants_original": bool(doc.get("original")),
-            "present": present,
-            "original": original,
-            "uploaded": code in uploaded,
-        })
+        rows.append(
+            {
+                "code": code,
+                "name": doc.get("name") or code,
+                "quantity": doc.get("quantity") or 1,
+                "required": bool(doc.get("required")),
+                "wants_original": bool(doc.get("original")),
+                "present": present,
+                "original": original,
+                "uploaded": code in uploaded,
+            }
+        )
     return rows
 
 
@@ -230,15 +232,17 @@ def _action_forms(user, dossier: Dossier, post: Any = None, failed: str = "") ->
     for a in services.available_actions(user, dossier):
         name = a["action"]
         keep = post if (post is not None and name == failed) else None
-        out.append({
-            **a,
-            "note": (keep.get("note") if keep else "") or "",
-            "note_required": name in NOTE_REQUIRED_ACTIONS or a.get("kind") == "back",
-            "missing": keep.getlist("missing") if keep else [],
-            "extra_working_days": (keep.get("extra_working_days") if keep else "") or "",
-            "method": (keep.get("method") if keep else "") or "desk",
-            "failed": keep is not None,
-        })
+        out.append(
+            {
+                **a,
+                "note": (keep.get("note") if keep else "") or "",
+                "note_required": name in NOTE_REQUIRED_ACTIONS or (a.get("kind") == "back" and name != "undo"),
+                "missing": keep.getlist("missing") if keep else [],
+                "extra_working_days": (keep.get("extra_working_days") if keep else "") or "",
+                "method": (keep.get("method") if keep else "") or "desk",
+                "failed": keep is not None,
+            }
+        )
     return out
 
 

@@ -49,7 +49,11 @@ class ProcedureAdmin(admin.ModelAdmin):
 class ProcedureVersionForm(forms.ModelForm):
     class Meta:
         model = ProcedureVersion
-        fields = "__all__"
+        fields = (
+            "procedure", "number", "is_current", "hand_made", "time_value", "time_unit", "cutoff",
+            "pause_on_supplement", "supplement_days", "form_schema", "documents", "fee_rule", "workflow", "variants",
+            "note",
+        )  # fmt: skip
 
     def clean_workflow(self):
         workflow = self.cleaned_data.get("workflow")

@@ -99,7 +99,7 @@ def ensure_province_agencies(province_code: int = 22) -> dict[str, Any]:
     existing = {a.code: a for a in Agency.objects.filter(code__in=[w["code"] for w in wanted])}
     root_code = wanted[0]["code"]
     root = existing.get(root_code)
-    created = updated = 0
+    created = 0
     if root is None:
         root = Agency.objects.create(
             code=root_code, name=wanted[0]["name"], kind=AgencyKind.PROVINCE, province_code=pcode

@@ -58,10 +58,7 @@ def search(request, params: Query[SearchParams]):
     qs = selectors.search_procedures(params.q, limit=None)
     total = qs.count()
     rows = qs[max(params.offset, 0) : max(params.offset, 0) + limit]
-    versions = {
-        v.procedure_id: v
-        for v in current_versions_for([p.id for p in rows])
-    }
+    versions = {v.procedure_id: v for v in current_versions_for([p.id for p in rows])}
     return {
         "count": total,
         "results": [
@@ -70,8 +67,9 @@ def search(request, params: Query[SearchParams]):
                 "name": p.name,
                 "level": p.level,
                 "field": p.field,
-                "time_value": float(versions[p.id].time_value) if p.id in versions and versions[p.id].time_value
-                is not None else None,
+                "time_value": float(versions[p.id].time_value)
+                if p.id in versions and versions[p.id].time_value is not None
+                else None,
                 "time_unit": versions[p.id].time_unit if p.id in versions else "",
             }
             for p in rows

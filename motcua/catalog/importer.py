@@ -372,12 +372,10 @@ def _iter_numbers(text: str) -> Iterator[tuple[int, int, str, bool]]:
             start += 4
             while start < end and not text[start].isdigit():
                 start += 1
-        elif len(digits) > 4:
-            continue
-        elif start > 0 and (text[start - 1].isdigit() or text[start - 1] == "/") and start != last_end:
-            continue
+        elif len(digits) > 4 or (start > 0 and text[start - 1] in "0123456789/" and start != last_end):
+            continue  # a mention inside a longer number or a date ('15/11/2015')
         glued = False
-        after = text[end:end + 1]
+        after = text[end : end + 1]
         if after and after.islower() and not _IN_TITLE.match(text, end):
             glued = True
             if text[end - 1].isupper() and _starts_word(text[end - 1], after) and end - 1 > start:
@@ -403,7 +401,7 @@ def parse_legal_basis(text: str | None) -> list[dict[str, str]]:
     title_start = 0
     for start, end, number, glued in _iter_numbers(text):
         after = text[end:].lstrip(" .;,")
-        if after and not glued and not (after[0].isupper() or after[0] in "(“\""):
+        if after and not glued and not (after[0].isupper() or after[0] in '(“"'):
             if not after[0].isdigit():
                 continue
             repeated = _DOC_NUMBER.match(after)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.db.models.functions import Length
 
@@ -57,3 +59,52 @@ def procedure_detail(code: str) -> Procedure:
     if procedure is None:
         raise NotFound(f"Không tìm thấy thủ tục có mã {code}.")
     return procedure
+
+
+# --- what a submission needs, cached per process ------------------------------------------------------------
+
+_TARGETS: dict[tuple[str, str], tuple[float, ProcedureOffering, ProcedureVersion]] = {}
+
+
+def submission_target(procedure_code: str, agency_code: str) -> tuple[ProcedureOffering, ProcedureVersion] | None:
+    """The active offering (with its agency and procedure) and the current version, or None.
+
+    Every submission needs these and they change rarely, so each server process keeps them for
+    `MOTCUA_CATALOG_CACHE_SECONDS` (a new version or a closed offering takes effect within that time; dossiers
+    already received keep the version they pinned). Only the small columns are read: the procedure's long texts
+    are not needed to receive a dossier.
+    """
+    from django.conf import settings
+
+    ttl = getattr(settings, "MOTCUA_CATALOG_CACHE_SECONDS", 60)
+    key = (procedure_code, agency_code)
+    now = time.monotonic()
+    hit = _TARGETS.get(key)
+    if hit is not None and now - hit[0] < ttl:
+        return hit[1], hit[2]
+    offering = (
+        ProcedureOffering.objects.select_related("procedure", "agency")
+        .only(
+            "id", "online_level", "accepts_post", "result_by_post", "is_active",
+            "procedure__id", "procedure__code", "procedure__name", "procedure__is_active",
+            "agency__id", "agency__code", "agency__name", "agency__work_periods", "agency__is_active",
+        )
+        .filter(procedure__code=procedure_code, agency__code=agency_code, is_active=True,
+                procedure__is_active=True, agency__is_active=True)
+        .first()
+    )  # fmt: skip
+    if offering is None:
+        _TARGETS.pop(key, None)
+        return None
+    version = ProcedureVersion.objects.filter(procedure_id=offering.procedure_id, is_current=True).first()
+    if version is None:
+        return None
+    version.procedure = offering.procedure
+    if ttl > 0:
+        _TARGETS[key] = (now, offering, version)
+    return offering, version
+
+
+def forget_submission_targets() -> None:
+    """Drop the per-process cache (the catalogue loader and tests call it)."""
+    _TARGETS.clear()

@@ -307,6 +307,9 @@ def load_catalog(
         }
         if offerings_province:
             counts.update(_ensure_offerings(records, ids, offerings_province))
+    from .selectors import forget_submission_targets
+
+    forget_submission_targets()  # this process sees the new versions at once; others within the cache TTL
     return counts
 
 

@@ -73,7 +73,9 @@ def install_problem_handlers(api) -> None:
     @api.exception_handler(Exception)
     def _unexpected(request, exc):
         logger.exception("Unhandled API error on %s", request.path)
-        return problem(request, 500, "Lỗi hệ thống", "Hệ thống gặp lỗi ngoài dự kiến. Dữ liệu của bạn không bị thay đổi.")
+        return problem(
+            request, 500, "Lỗi hệ thống", "Hệ thống gặp lỗi ngoài dự kiến. Dữ liệu của bạn không bị thay đổi."
+        )
 
 
 class BearerAuth(HttpBearer):

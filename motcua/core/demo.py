@@ -106,13 +106,20 @@ def load_demo(stdout=None) -> dict:
 
     result = {}
     result["calendar"] = load_official_schedules()
-    say(f"Lịch làm việc chính thức: {result['calendar']}")
+    say(f"Lịch làm việc chính thức: {result['calendar']} ngày điều chỉnh (2025, 2026)")
     result["agencies"] = ensure_province_agencies(DEMO_PROVINCE)
-    say(f"Cơ quan: {result['agencies']}")
+    agencies = result["agencies"]
+    say(f"Cơ quan: {agencies.get('agencies')} cơ quan, {agencies.get('communes')} xã/phường")
     result["catalog"] = load_catalog()
-    say(f"Danh mục thủ tục: {result['catalog']}")
+    cat = result["catalog"]
+    say(
+        f"Danh mục thủ tục: {cat.get('procedures')} thủ tục ({cat.get('hand_made')} định nghĩa thủ công), "
+        f"{cat.get('offerings')} nơi tiếp nhận; mới: {cat.get('procedures_created')} thủ tục, "
+        f"{cat.get('versions_created')} phiên bản"
+    )
     result["people"] = ensure_people()
-    say(f"Tài khoản mẫu: {result['people']}")
+    people = result["people"]
+    say(f"Tài khoản mẫu: {people['officials']} cán bộ, {people['citizens']} công dân (mới tạo: {people['created']})")
     return result
 
 
@@ -120,13 +127,15 @@ def demo_accounts() -> list[dict]:
     rows = []
     for o in OFFICIALS:
         ra = RoleAssignment.objects.filter(user__username=o.username, role=o.role).select_related("agency").first()
-        rows.append({
-            "username": o.username,
-            "full_name": o.full_name,
-            "role": o.role,
-            "agency": ra.agency.code if ra else None,
-            "agency_name": ra.agency.name if ra else None,
-        })
+        rows.append(
+            {
+                "username": o.username,
+                "full_name": o.full_name,
+                "role": o.role,
+                "agency": ra.agency.code if ra else None,
+                "agency_name": ra.agency.name if ra else None,
+            }
+        )
     for pid, name, _email, _phone in CITIZENS:
         rows.append({"username": pid, "full_name": name, "role": "citizen", "agency": None, "personal_id": pid})
     return rows

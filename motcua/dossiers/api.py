@@ -173,8 +173,13 @@ def detail_body(user, d: Dossier) -> dict:
     ]
     body["available_actions"] = services.available_actions(user, d)
     body["documents"] = [
-        {"name": doc.name, "doc_code": doc.doc_code, "size": doc.size, "content_type": doc.content_type,
-         "sha256": doc.sha256}
+        {
+            "name": doc.name,
+            "doc_code": doc.doc_code,
+            "size": doc.size,
+            "content_type": doc.content_type,
+            "sha256": doc.sha256,
+        }
         for doc in d.documents.all()
     ]
     return body
@@ -257,8 +262,9 @@ class LookupOut(Schema):
 def lookup(request: HttpRequest, code: str, pin: str):
     ip = request.META.get("REMOTE_ADDR", "")
     if hit_rate_limit("lookup", ip, settings.MOTCUA_LOOKUP_PER_MINUTE):
-        raise ProblemError("Bạn tra cứu quá nhiều lần. Vui lòng thử lại sau 1 phút.", status=429,
-                           title="Quá nhiều yêu cầu")
+        raise ProblemError(
+            "Bạn tra cứu quá nhiều lần. Vui lòng thử lại sau 1 phút.", status=429, title="Quá nhiều yêu cầu"
+        )
     found = selectors.public_lookup(code.strip(), pin.strip())
     if found is None:
         raise NotFound("Mã hồ sơ hoặc mã PIN không đúng.")

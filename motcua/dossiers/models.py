@@ -57,7 +57,11 @@ class Dossier(models.Model):
     current_step = models.CharField(_("bước hiện tại"), max_length=48, blank=True)
     current_role = models.CharField(_("vai trò xử lý bước hiện tại"), max_length=20, blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_dossiers"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_dossiers",
     )
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
@@ -162,6 +166,9 @@ class DailySequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agency", "day"], name="uniq_daily_sequence")]
 
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.day}: {self.last}"
+
 
 class IdempotencyKey(models.Model):
     """A client's Idempotency-Key: the same key from the same user returns the same dossier."""
@@ -174,3 +181,6 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="uniq_idempotency_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -57,11 +57,7 @@ def my_tasks(user: User) -> QuerySet[Dossier]:
     cond = Q(pk__in=[])
     for g in grants(user):
         cond |= Q(agency_id=g.agency_id, current_role=g.role)
-    return (
-        visible_dossiers(user)
-        .filter(cond, status=Status.PROCESSING)
-        .order_by("step_due_at", "due_at")
-    )
+    return visible_dossiers(user).filter(cond, status=Status.PROCESSING).order_by("step_due_at", "due_at")
 
 
 def open_dossiers(user: User) -> QuerySet[Dossier]:

@@ -20,8 +20,8 @@ from django.utils.dateparse import parse_datetime
 from motcua.accounts.models import Role, User
 from motcua.accounts.services import has_role, is_official
 from motcua.audit import services as audit
-from motcua.catalog.models import Agency, OnlineLevel, Procedure, ProcedureOffering, TimeUnit
-from motcua.catalog.services import current_version
+from motcua.catalog.models import Agency, OnlineLevel, Procedure, ProcedureOffering, ProcedureVersion, TimeUnit
+from motcua.catalog.selectors import submission_target
 from motcua.catalog.workflow import choose_variant
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from motcua.worktime.services import calendar_for
@@ -45,13 +45,38 @@ DESK_SHARE_DEFAULT = 0.1
 
 # Fields restored by an undo: the whole denormalised state of a dossier.
 _STATE_FIELDS = (
-    "status", "current_step", "current_role", "assignee_id", "accepted_at", "due_at", "original_due_at", "reappointed_at",
-    "step_started_at", "step_due_at", "paused_at", "supplement_due_at", "supplement_count", "result_ready_at",
-    "finished_at", "outcome", "due_soon", "overdue", "apology_due", "checklist",
+    "status",
+    "current_step",
+    "current_role",
+    "assignee_id",
+    "accepted_at",
+    "due_at",
+    "original_due_at",
+    "reappointed_at",
+    "step_started_at",
+    "step_due_at",
+    "paused_at",
+    "supplement_due_at",
+    "supplement_count",
+    "result_ready_at",
+    "finished_at",
+    "outcome",
+    "due_soon",
+    "overdue",
+    "apology_due",
+    "checklist",
 )
 _DATETIME_FIELDS = {
-    "accepted_at", "due_at", "original_due_at", "reappointed_at", "step_started_at", "step_due_at",
-    "paused_at", "supplement_due_at", "result_ready_at", "finished_at",
+    "accepted_at",
+    "due_at",
+    "original_due_at",
+    "reappointed_at",
+    "step_started_at",
+    "step_due_at",
+    "paused_at",
+    "supplement_due_at",
+    "result_ready_at",
+    "finished_at",
 }
 
 DESK_ACTIONS = {
@@ -199,11 +224,7 @@ def _record(
 
 
 def _locked(dossier: Dossier) -> Dossier:
-    fresh = (
-        Dossier.objects.select_for_update()
-        .select_related("version", "agency", "procedure")
-        .get(pk=dossier.pk)
-    )
+    fresh = Dossier.objects.select_for_update().select_related("version", "agency", "procedure").get(pk=dossier.pk)
     return fresh
 
 
@@ -228,14 +249,11 @@ def _request_hash(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def _offering(procedure_code: str, agency_code: str) -> ProcedureOffering:
-    offering = (
-        ProcedureOffering.objects.select_related("procedure", "agency")
-        .filter(procedure__code=procedure_code, agency__code=agency_code, is_active=True)
-        .first()
-    )
-    if offering is not None:
-        return offering
+def _target(procedure_code: str, agency_code: str) -> tuple[ProcedureOffering, ProcedureVersion]:
+    """Where and under which version a dossier is received; a clear 404/422 when it cannot be."""
+    target = submission_target(procedure_code, agency_code)
+    if target is not None:
+        return target
     if not Procedure.objects.filter(code=procedure_code, is_active=True).exists():
         raise NotFound(f"Không tìm thấy thủ tục có mã {procedure_code}.")
     if not Agency.objects.filter(code=agency_code, is_active=True).exists():
@@ -248,7 +266,7 @@ def _offering(procedure_code: str, agency_code: str) -> ProcedureOffering:
 
 def _applicant_fields(user: User, channel: str, agency: Agency, applicant: dict | None) -> dict:
     if channel == Channel.ONLINE:
-        if is_official(user) and not user.is_citizen:
+        if not user.is_citizen and is_official(user):
             raise PermissionDenied("Hồ sơ trực tuyến do công dân hoặc doanh nghiệp tự nộp.")
         return {
             "applicant": user,
@@ -302,14 +320,13 @@ def submit_dossier(
         if previous is not None:
             return _replay(previous, req_hash)
 
-    offering = _offering(procedure_code, agency_code)
+    offering, version = _target(procedure_code, agency_code)
     agency, procedure = offering.agency, offering.procedure
     if channel == Channel.ONLINE and offering.online_level == OnlineLevel.NONE:
         raise ValidationFailed("Thủ tục này chưa được cung cấp trực tuyến tại cơ quan đã chọn.")
     if channel == Channel.POST and not offering.accepts_post:
         raise ValidationFailed("Cơ quan không nhận hồ sơ thủ tục này qua bưu chính.")
-    version = current_version(procedure)
-    validate_declaration(version.form_schema, data, cache_key=f"{procedure.code}:{version.number}")
+    validate_declaration(version.form_schema, data, cache_key=f"{version.pk}:{version.number}")
     who = _applicant_fields(user, channel, agency, applicant)
 
     try:
@@ -372,16 +389,18 @@ def _create_submitted(user, procedure, version, agency, channel, data, who) -> S
     return SubmitResult(dossier, pin)
 
 
-def save_draft(user: User, *, procedure_code: str, agency_code: str, data: dict, draft: Dossier | None = None) -> Dossier:
+def save_draft(
+    user: User, *, procedure_code: str, agency_code: str, data: dict, draft: Dossier | None = None
+) -> Dossier:
     """Keep an unfinished online form. Drafts have no code and are never counted anywhere."""
     if not isinstance(data, dict):
         raise ValidationFailed("Tờ khai phải là một đối tượng JSON.")
-    offering = _offering(procedure_code, agency_code)
+    offering, version = _target(procedure_code, agency_code)
     with transaction.atomic():
         if draft is None:
             draft = Dossier(
                 procedure=offering.procedure,
-                version=current_version(offering.procedure),
+                version=version,
                 agency=offering.agency,
                 channel=Channel.ONLINE,
                 status=Status.DRAFT,
@@ -435,7 +454,10 @@ def attach_document(user: User, dossier: Dossier, upload, *, doc_code: str = "",
                 uploaded_by=user,
             )
             audit.record(
-                actor=user, action="dossier.upload", obj_type="dossier", obj_id=dossier.code or str(dossier.pk),
+                actor=user,
+                action="dossier.upload",
+                obj_type="dossier",
+                obj_id=dossier.code or str(dossier.pk),
                 data={"sha256": digest, "size": upload.size, "type": content_type},
             )
     except Exception:
@@ -474,9 +496,14 @@ def available_actions(user: User, dossier: Dossier) -> list[dict]:
                 acts.append(_act("request_supplement", "back"))
             if step["role"] == Role.LEADER:
                 acts.append(_act("refuse", "other"))
-    if st in (Status.PROCESSING, Status.RESULT_READY) and not dossier.reappointed_at and dossier.due_at:
-        if has_role(user, Role.LEADER, agency_id) or desk:
-            acts.append(_act("reappoint", "other"))
+    can_reappoint = has_role(user, Role.LEADER, agency_id) or desk
+    if (
+        st in (Status.PROCESSING, Status.RESULT_READY)
+        and not dossier.reappointed_at
+        and dossier.due_at
+        and can_reappoint
+    ):
+        acts.append(_act("reappoint", "other"))
     if dossier.applicant_id == user.id:
         if st == Status.SUPPLEMENT_REQUESTED:
             acts.append(_act("supplement", "forward"))
@@ -539,8 +566,15 @@ def _accept(user, dossier, action, note, payload) -> None:
     dossier.status = Status.PROCESSING
     _enter_step(dossier, _first_step(dossier), now)
     _record(
-        dossier, actor=user, action="accept", before=before, from_status=from_status, from_step=from_step,
-        note=note, payload={"checklist": checklist, "due_at": _iso(dossier.due_at)}, role=Role.DESK,
+        dossier,
+        actor=user,
+        action="accept",
+        before=before,
+        from_status=from_status,
+        from_step=from_step,
+        note=note,
+        payload={"checklist": checklist, "due_at": _iso(dossier.due_at)},
+        role=Role.DESK,
         label=DESK_ACTIONS["accept"],
     )
 
@@ -577,8 +611,14 @@ def _request_supplement(user, dossier, action, note, payload) -> None:
             now, int(version.supplement_days), "working_days"
         )
     _record(
-        dossier, actor=user, action="request_supplement", before=before, from_status=from_status,
-        from_step=from_step, note=note, payload={"missing": missing, "resume_status": from_status},
+        dossier,
+        actor=user,
+        action="request_supplement",
+        before=before,
+        from_status=from_status,
+        from_step=from_step,
+        note=note,
+        payload={"missing": missing, "resume_status": from_status},
         role=Role.DESK if from_status == Status.SUBMITTED else dossier_role(user, dossier),
         label=DESK_ACTIONS["request_supplement"],
     )
@@ -609,8 +649,16 @@ def _supplement(user, dossier, action, note, payload) -> None:
     dossier.status = resume_status
     dossier.supplement_due_at = None
     _record(
-        dossier, actor=user, action="supplement", before=before, from_status=from_status, from_step=from_step,
-        note=note, payload={"data_changed": data is not None}, role="citizen", label=APPLICANT_ACTIONS["supplement"],
+        dossier,
+        actor=user,
+        action="supplement",
+        before=before,
+        from_status=from_status,
+        from_step=from_step,
+        note=note,
+        payload={"data_changed": data is not None},
+        role="citizen",
+        label=APPLICANT_ACTIONS["supplement"],
     )
 
 
@@ -622,8 +670,15 @@ def _refuse(user, dossier, action, note, payload) -> None:
     dossier.finished_at = timezone.now()
     dossier.paused_at = None
     _record(
-        dossier, actor=user, action="refuse", before=before, from_status=from_status, from_step=from_step,
-        note=note, payload={"reasons": payload.get("reasons") or [note]}, role=dossier_role(user, dossier),
+        dossier,
+        actor=user,
+        action="refuse",
+        before=before,
+        from_status=from_status,
+        from_step=from_step,
+        note=note,
+        payload={"reasons": payload.get("reasons") or [note]},
+        role=dossier_role(user, dossier),
         label=DESK_ACTIONS["refuse"],
     )
 
@@ -637,9 +692,16 @@ def _return_result(user, dossier, action, note, payload) -> None:
     dossier.outcome = _outcome(dossier.result_ready_at or now, dossier.due_at)
     dossier.due_soon = dossier.overdue = dossier.apology_due = False
     _record(
-        dossier, actor=user, action="return_result", before=before, from_status=from_status, from_step=from_step,
-        note=note, payload={"outcome": dossier.outcome, "method": payload.get("method", "desk")},
-        role=Role.DESK, label=DESK_ACTIONS["return_result"],
+        dossier,
+        actor=user,
+        action="return_result",
+        before=before,
+        from_status=from_status,
+        from_step=from_step,
+        note=note,
+        payload={"outcome": dossier.outcome, "method": payload.get("method", "desk")},
+        role=Role.DESK,
+        label=DESK_ACTIONS["return_result"],
     )
 
 
@@ -650,8 +712,15 @@ def _withdraw(user, dossier, action, note, payload) -> None:
     dossier.finished_at = timezone.now()
     dossier.paused_at = None
     _record(
-        dossier, actor=user, action="withdraw", before=before, from_status=from_status, from_step=from_step,
-        note=note, role="citizen", label=APPLICANT_ACTIONS["withdraw"],
+        dossier,
+        actor=user,
+        action="withdraw",
+        before=before,
+        from_status=from_status,
+        from_step=from_step,
+        note=note,
+        role="citizen",
+        label=APPLICANT_ACTIONS["withdraw"],
     )
 
 
@@ -662,9 +731,7 @@ def _reappoint(user, dossier, action, note, payload) -> None:
     now = timezone.now()
     tz = cal_tz()
     if cal.working_days_between(now.astimezone(tz).date(), dossier.due_at.astimezone(tz).date()) < 1:
-        raise Conflict(
-            "Phải gửi văn bản xin lỗi và hẹn lại chậm nhất 01 ngày làm việc trước ngày hẹn trả."
-        )
+        raise Conflict("Phải gửi văn bản xin lỗi và hẹn lại chậm nhất 01 ngày làm việc trước ngày hẹn trả.")
     new_due = None
     if payload.get("new_due_at"):
         new_due = parse_datetime(str(payload["new_due_at"]))
@@ -683,7 +750,8 @@ def _reappoint(user, dossier, action, note, payload) -> None:
         new_due = cal.deadline(dossier.due_at, extra, "working_days")
     if new_due is None or new_due <= dossier.due_at:
         raise ValidationFailed(
-            "Ngày hẹn mới phải sau ngày hẹn hiện tại.", errors=[{"field": "new_due_at", "message": "Quá sớm."}]
+            "Ngày hẹn mới phải sau ngày hẹn hiện tại.",
+            errors=[{"field": "new_due_at", "message": "Quá sớm."}],
         )
     before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
     old_due = dossier.due_at
@@ -692,9 +760,16 @@ def _reappoint(user, dossier, action, note, payload) -> None:
     dossier.apology_due = False
     dossier.overdue = False
     _record(
-        dossier, actor=user, action="reappoint", before=before, from_status=from_status, from_step=from_step,
-        note=note, payload={"old_due_at": _iso(old_due), "new_due_at": _iso(new_due)},
-        role=dossier_role(user, dossier), label=OTHER_ACTIONS["reappoint"],
+        dossier,
+        actor=user,
+        action="reappoint",
+        before=before,
+        from_status=from_status,
+        from_step=from_step,
+        note=note,
+        payload={"old_due_at": _iso(old_due), "new_due_at": _iso(new_due)},
+        role=dossier_role(user, dossier),
+        label=OTHER_ACTIONS["reappoint"],
     )
 
 
@@ -706,8 +781,15 @@ def _undo(user, dossier, action, note, payload) -> None:
     _restore(dossier, last.before)
     DossierAction.objects.filter(pk=last.pk).update(undone=True)
     _record(
-        dossier, actor=user, action="undo", before=before, from_status=from_status, from_step=from_step,
-        note=note, payload={"undid_seq": last.seq, "undid_action": last.action}, role=last.actor_role,
+        dossier,
+        actor=user,
+        action="undo",
+        before=before,
+        from_status=from_status,
+        from_step=from_step,
+        note=note,
+        payload={"undid_seq": last.seq, "undid_action": last.action},
+        role=last.actor_role,
         label=OTHER_ACTIONS["undo"],
     )
 
@@ -728,9 +810,16 @@ def _workflow_action(user, dossier, action, note, payload) -> None:
     else:
         _enter_step(dossier, steps[target], now)
     _record(
-        dossier, actor=user, action=action, before=before, from_status=from_status, from_step=from_step,
-        note=note, payload={k: v for k, v in payload.items() if k in ("opinion", "result_summary")},
-        role=step["role"], label=spec.get("label", action),
+        dossier,
+        actor=user,
+        action=action,
+        before=before,
+        from_status=from_status,
+        from_step=from_step,
+        note=note,
+        payload={k: v for k, v in payload.items() if k in ("opinion", "result_summary")},
+        role=step["role"],
+        label=spec.get("label", action),
     )
 
 
@@ -789,14 +878,23 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
                 apology_due=True
             )
         counts["acceptance_breached"] = Dossier.objects.filter(
-            status=Status.SUBMITTED, channel=Channel.ONLINE, acceptance_breached=False, acceptance_due_at__lt=now
+            status=Status.SUBMITTED,
+            channel=Channel.ONLINE,
+            acceptance_breached=False,
+            acceptance_due_at__lt=now,
         ).update(acceptance_breached=True)
         for dossier in Dossier.objects.filter(pk__in=newly_overdue).select_related("agency"):
             before = _snapshot(dossier)
             before["overdue"] = False
             _record(
-                dossier, actor=None, action="mark_overdue", before=before, from_status=dossier.status,
-                from_step=dossier.current_step, note="Hồ sơ đã quá hạn giải quyết.", role="system",
+                dossier,
+                actor=None,
+                action="mark_overdue",
+                before=before,
+                from_status=dossier.status,
+                from_step=dossier.current_step,
+                note="Hồ sơ đã quá hạn giải quyết.",
+                role="system",
                 label="Đánh dấu quá hạn",
             )
     return counts

@@ -51,7 +51,9 @@ def validate_declaration(schema: dict, data: Any, *, cache_key: str = "") -> Non
     import json
 
     if not isinstance(data, dict):
-        raise ValidationFailed("Tờ khai phải là một đối tượng JSON.", errors=[{"field": "data", "message": "Sai kiểu."}])
+        raise ValidationFailed(
+            "Tờ khai phải là một đối tượng JSON.", errors=[{"field": "data", "message": "Sai kiểu."}]
+        )
     if not schema:
         return
     validator = _validator(cache_key, json.dumps(schema, sort_keys=True, ensure_ascii=False))

@@ -12,6 +12,7 @@ from motcua.core.errors import ProblemError
 from motcua.dossiers.uploads import inspect_upload
 
 UPLOAD_HELP = _("PDF, JPEG hoặc PNG; tối đa 10 MB.")
+LABEL_MAX = 220
 
 
 class SearchForm(forms.Form):
@@ -72,14 +73,18 @@ class DocumentsForm(forms.Form):
             name = f"doc_{code}"
             self.documents[name] = doc
             label = str(doc.get("name") or code)
+            if len(label) > LABEL_MAX:
+                label = label[: LABEL_MAX - 1].rstrip() + "…"
             if doc.get("required"):
                 label += " " + str(_("(thành phần bắt buộc)"))
-            self.fields[name] = forms.FileField(label=label, required=False, help_text=UPLOAD_HELP)
+            case = str(doc.get("case") or "").strip()
+            help_text = f"{case}. {UPLOAD_HELP}" if case else UPLOAD_HELP
+            self.fields[name] = forms.FileField(label=label, required=False, help_text=help_text)
             self.fields[name].widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        for name, upload in data.items():
+        for name, upload in list(data.items()):
             if upload:
                 try:
                     _check_upload(upload)
@@ -100,7 +105,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, documents: list[dict], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.names = {str(d.get("code") or ""): str(d.get("name") or "") for d in documents or []}
+        self.names = {str(d.get("code") or ""): str(d.get("name") or "")[:LABEL_MAX] for d in documents or []}
         self.fields["doc_code"].choices = [("", _("Giấy tờ khác")), *self.names.items()]
         self.fields["file"].widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 

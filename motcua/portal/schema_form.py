@@ -117,9 +117,7 @@ def choices_of(node: dict) -> list[tuple[Any, str]] | None:
         return [(o["const"], str(o.get("title") or o["const"])) for o in options]
     if isinstance(node.get("enum"), list):
         titles = node.get("x-enumTitles") or node.get("enumTitles") or []
-        return [
-            (v, str(titles[i]) if i < len(titles) else str(v)) for i, v in enumerate(node["enum"]) if v is not None
-        ]
+        return [(v, str(titles[i]) if i < len(titles) else str(v)) for i, v in enumerate(node["enum"]) if v is not None]
     return None
 
 
@@ -160,9 +158,7 @@ def field_for(name: str, node: dict, *, required: bool) -> forms.Field:
         common["initial"] = node["default"]
     if "const" in node and kind != "boolean":
         # A fixed value (e.g. the province this portal serves): shown, not editable, always sent.
-        return forms.CharField(
-            disabled=True, **{**common, "initial": node["const"], "required": False}
-        )
+        return forms.CharField(disabled=True, **{**common, "initial": node["const"], "required": False})
     choices = choices_of(node)
     if choices is not None and kind != "array":
         options = [(_choice_value(v), t) for v, t in choices]
@@ -251,8 +247,13 @@ class _Builder:
                 continue
             placed.update(members)
             structure.append(
-                ("group", f"nhom-{i + 1}", str(group.get("title") or ""), str(group.get("description") or ""),
-                 [built[k] for k in members])
+                (
+                    "group",
+                    f"nhom-{i + 1}",
+                    str(group.get("title") or ""),
+                    str(group.get("description") or ""),
+                    [built[k] for k in members],
+                )
             )
         structure.extend(built[k] for k in props if k not in placed)
         return structure
@@ -348,15 +349,25 @@ class SchemaForm(forms.Form):
                 elif item[0] == "group":
                     _, path, title, description, children = item
                     out.append(
-                        {"kind": "group", "path": path, "title": title, "description": description,
-                         "items": walk(children)}
+                        {
+                            "kind": "group",
+                            "path": path,
+                            "title": title,
+                            "description": description,
+                            "items": walk(children),
+                        }
                     )
                 else:
                     _, path, title, description, rows, can_add = item
                     out.append(
-                        {"kind": "array", "path": path, "title": title, "description": description,
-                         "rows": [{"title": t, "items": walk(children)} for t, children in rows],
-                         "can_add": can_add}
+                        {
+                            "kind": "array",
+                            "path": path,
+                            "title": title,
+                            "description": description,
+                            "rows": [{"title": t, "items": walk(children)} for t, children in rows],
+                            "can_add": can_add,
+                        }
                     )
             return out
 
@@ -521,7 +532,7 @@ def _show(node: dict, value: Any) -> str:
     items = node.get("items") if isinstance(node.get("items"), dict) else {}
     choices = choices_of(node) or choices_of(items)
     if choices is not None:
-        titles = {v: t for v, t in choices}
+        titles = dict(choices)
         if isinstance(value, list):
             return ", ".join(titles.get(v, str(v)) for v in value)
         return titles.get(value, str(value))
@@ -557,12 +568,17 @@ def display_rows(schema: dict, data: dict) -> list[dict]:
             elif isinstance(value, list) and _is_object_array(child) and depth < MAX_DEPTH:
                 rows.append({"title": _label(key, child), "value": "", "depth": depth, "group": True})
                 for i, item in enumerate(value):
-                    rows.append({"title": f"{_label('', child['items'])} {i + 1}", "value": "",
-                                 "depth": depth + 1, "group": True})
+                    rows.append(
+                        {
+                            "title": f"{_label('', child['items'])} {i + 1}",
+                            "value": "",
+                            "depth": depth + 1,
+                            "group": True,
+                        }
+                    )
                     walk(child["items"], item if isinstance(item, dict) else {}, depth + 2)
             else:
-                rows.append({"title": _label(key, child), "value": _show(child, value), "depth": depth,
-                             "group": False})
+                rows.append({"title": _label(key, child), "value": _show(child, value), "depth": depth, "group": False})
         for key, value in values.items():  # answers the schema does not describe: still shown, never hidden
             if key not in props:
                 rows.append({"title": key, "value": _show({}, value), "depth": depth, "group": False})

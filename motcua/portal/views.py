@@ -54,10 +54,13 @@ def version_or_404(procedure: Procedure):
 
 
 def offerings_of(procedure: Procedure, *, online_only: bool = False) -> list[ProcedureOffering]:
-    qs = procedure.offerings.filter(is_active=True, agency__is_active=True).select_related("agency")
-    if online_only:
-        qs = qs.exclude(online_level=OnlineLevel.NONE)
-    return list(qs.order_by("agency__name"))
+    """Active offerings (prefetched by ``catalog.selectors.procedure_detail``), by agency name."""
+    rows = [
+        o
+        for o in procedure.offerings.all()
+        if o.is_active and o.agency.is_active and not (online_only and o.online_level == OnlineLevel.NONE)
+    ]
+    return sorted(rows, key=lambda o: o.agency.name)
 
 
 def own_dossier(request: HttpRequest, code: str) -> Dossier:
@@ -89,8 +92,8 @@ def attach_uploads(request: HttpRequest, dossier: Dossier, uploads: list[tuple[d
         except ProblemError as exc:
             messages.warning(
                 request,
-                _("Không đính kèm được “%(name)s”: %(detail)s") % {"name": doc.get("name") or upload.name,
-                                                                    "detail": exc.detail},
+                _("Không đính kèm được “%(name)s”: %(detail)s")
+                % {"name": doc.get("name") or upload.name, "detail": exc.detail},
             )
     return attached
 
@@ -193,13 +196,18 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         form = FormClass(request.POST)
         docs_form = DocumentsForm(request.POST, request.FILES, documents=version.documents)
         intent = request.POST.get("intent", "submit")
-        if intent == "draft":
+        if intent.startswith("add:"):  # one more row in a repeatable group; nothing is checked or saved yet
+            form = FormClass(data_dict=form.partial_data(), add_rows=[intent[4:]])
+            agency_form = AgencyForm(offerings=offerings, initial={"agency": request.POST.get("agency")})
+            docs_form = DocumentsForm(documents=version.documents)
+            response = None
+        elif intent == "draft":
             response = _save_draft(request, proc, agency_form, form, draft)
         else:
             response = _submit(request, proc, agency_form, form, docs_form, draft)
         if response is not None:
             return response
-        status = 422
+        status = 200 if intent.startswith("add:") else 422
         if request.FILES:
             messages.info(request, _("Vì lý do an toàn, trình duyệt không giữ tệp đã chọn: vui lòng chọn lại tệp."))
     return render(
@@ -240,8 +248,7 @@ def _save_draft(request, proc, agency_form, form, draft) -> HttpResponse | None:
 
 def _submit(request, proc, agency_form, form, docs_form, draft) -> HttpResponse | None:
     valid = agency_form.is_valid() & form.is_valid() & docs_form.is_valid()
-    if not valid:
-        messages.error(request, _("Tờ khai còn lỗi. Vui lòng sửa các trường được đánh dấu."))
+    if not valid:  # the page's error summary lists every problem with a link to its field
         return None
     data = form.to_data()
     agency_code = agency_form.cleaned_data["agency"]
@@ -367,7 +374,12 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
     FormClass = build_form_class(d.version.form_schema)
     docs = version_documents(d)
     status = 200
-    if request.method == "POST":
+    intent = request.POST.get("intent", "")
+    if request.method == "POST" and intent.startswith("add:"):
+        form = FormClass(data_dict=FormClass(request.POST).partial_data(), add_rows=[intent[4:]])
+        note_form = SupplementForm(initial={"note": request.POST.get("note", "")})
+        docs_form = DocumentsForm(documents=docs)
+    elif request.method == "POST":
         form = FormClass(request.POST)
         note_form = SupplementForm(request.POST)
         docs_form = DocumentsForm(request.POST, request.FILES, documents=docs)
@@ -375,7 +387,10 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
             attach_uploads(request, d, docs_form.uploads())
             try:
                 services.perform(
-                    request.user, d, "supplement", note=note_form.cleaned_data["note"],
+                    request.user,
+                    d,
+                    "supplement",
+                    note=note_form.cleaned_data["note"],
                     payload={"data": form.to_data()},
                 )
             except ProblemError as exc:
@@ -385,8 +400,6 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(request, _("Đã nộp bổ sung. Hồ sơ được tiếp tục giải quyết."))
                 return redirect("portal:dossier", code=d.code)
-        else:
-            messages.error(request, _("Tờ khai còn lỗi. Vui lòng sửa các trường được đánh dấu."))
         status = 422
     else:
         form = FormClass(data_dict=d.data)
@@ -423,5 +436,4 @@ def withdraw(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("Đã rút hồ sơ %(code)s.") % {"code": d.code})
             return redirect("portal:dossier", code=d.code)
-    return render(request, "portal/withdraw.html", {"dossier": d, "form": form},
-                  status=422 if form.errors else 200)
+    return render(request, "portal/withdraw.html", {"dossier": d, "form": form}, status=422 if form.errors else 200)

@@ -67,9 +67,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("thứ"))
     def weekday(self, obj: CalendarDay) -> str:
-        return ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")[
-            obj.date.weekday()
-        ]
+        return ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")[obj.date.weekday()]
 
     def get_urls(self) -> list[URLPattern]:
         extra = [
@@ -102,9 +100,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
                 for err in exc.errors[:50]:
                     form.add_error(None, f"{err.get('field', '')}: {err.get('message', '')}")
             else:
-                self.message_user(
-                    request, f"Đã nạp lịch: {changed} ngày được thêm hoặc cập nhật.", messages.SUCCESS
-                )
+                self.message_user(request, f"Đã nạp lịch: {changed} ngày được thêm hoặc cập nhật.", messages.SUCCESS)
                 return redirect("admin:worktime_calendarday_changelist")
         context = {
             **self.admin_site.each_context(request),

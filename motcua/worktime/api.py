@@ -47,9 +47,7 @@ def _procedure_cutoff(code: str) -> time | None:
         procedure = Procedure.objects.get(code=code)
         version = procedure.versions.get(is_current=True)
     except (Procedure.DoesNotExist, ProcedureVersion.DoesNotExist) as exc:
-        raise NotFound(
-            f"Không tìm thấy thủ tục có mã {code} (hoặc thủ tục chưa có phiên bản hiệu lực)."
-        ) from exc
+        raise NotFound(f"Không tìm thấy thủ tục có mã {code} (hoặc thủ tục chưa có phiên bản hiệu lực).") from exc
     return version.cutoff
 
 
@@ -65,15 +63,11 @@ def _agency(code: str) -> object:
 @router.get("/deadline", response=DeadlineOut, summary="Tính thời hạn giải quyết theo ngày/giờ làm việc")
 def deadline(
     request: HttpRequest,
-    start: str = Query(
-        ..., description="Thời điểm tiếp nhận, ISO 8601; không có múi giờ thì hiểu là giờ Việt Nam"
-    ),
+    start: str = Query(..., description="Thời điểm tiếp nhận, ISO 8601; không có múi giờ thì hiểu là giờ Việt Nam"),
     amount: int = Query(..., description=f"Thời hạn, số nguyên 0..{MAX_AMOUNT}"),
     unit: str = Query(..., description="working_days (ngày làm việc) hoặc working_hours (giờ làm việc)"),
     agency: str | None = Query(None, description="Mã cơ quan: dùng giờ làm việc của cơ quan"),
-    procedure: str | None = Query(
-        None, description="Mã thủ tục: dùng giờ tiếp nhận tính sang ngày sau (cut-off)"
-    ),
+    procedure: str | None = Query(None, description="Mã thủ tục: dùng giờ tiếp nhận tính sang ngày sau (cut-off)"),
 ) -> dict[str, object]:
     """Working days: closing time of the N-th working day after day 0; hours: exact working time."""
     if unit not in UNITS:

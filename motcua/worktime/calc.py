@@ -146,9 +146,7 @@ class WorkCalendar:
         prev_end = 0
         for s, e in periods_t:
             if not (0 <= s < e <= 1440) or s < prev_end:
-                raise ValueError(
-                    f"Khoảng giờ làm việc không hợp lệ (phải tăng dần, không chồng lấn): {periods_t}"
-                )
+                raise ValueError(f"Khoảng giờ làm việc không hợp lệ (phải tăng dần, không chồng lấn): {periods_t}")
             prev_end = e
         weekend_t = frozenset(int(w) for w in weekend)
         if not weekend_t <= set(range(7)):
@@ -396,9 +394,7 @@ class WorkCalendar:
             return self.add_working_seconds(start, _seconds(amount, 3600))
         raise ValueError(f"Đơn vị thời hạn không hỗ trợ: {unit!r} (chỉ nhận {', '.join(UNITS)})")
 
-    def resume_after_pause(
-        self, due_at: datetime, paused_at: datetime, resumed_at: datetime, unit: str
-    ) -> datetime:
+    def resume_after_pause(self, due_at: datetime, paused_at: datetime, resumed_at: datetime, unit: str) -> datetime:
         """The new due instant after the clock stopped at ``paused_at`` and restarted at ``resumed_at``.
 
         Hours: the working time left at the pause (never negative) is added from ``resumed_at``.

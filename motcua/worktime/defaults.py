@@ -140,9 +140,7 @@ def validate_schedule(data: Mapping[str, Any]) -> list[ScheduleDay]:
         raise ValidationFailed(f"Tệp lịch có quá nhiều ngày ({len(days)} > {MAX_DAYS}).")
     year = data.get("year")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
-        raise ValidationFailed(
-            "Năm của lịch không hợp lệ.", errors=[{"field": "year", "message": "Phải là số nguyên"}]
-        )
+        raise ValidationFailed("Năm của lịch không hợp lệ.", errors=[{"field": "year", "message": "Phải là số nguyên"}])
     default_source = str(data.get("source") or "admin").strip()[:SOURCE_MAX]
     errors: list[dict[str, str]] = []
     seen: dict[date, int] = {}
@@ -171,9 +169,7 @@ def validate_schedule(data: Mapping[str, Any]) -> list[ScheduleDay]:
         if d is None:
             continue
         if year is not None and d.year != year:
-            errors.append(
-                {"field": f"{where}.date", "message": f"Ngày {d.isoformat()} không thuộc năm {year}"}
-            )
+            errors.append({"field": f"{where}.date", "message": f"Ngày {d.isoformat()} không thuộc năm {year}"})
         if d in seen:
             errors.append(
                 {

@@ -193,8 +193,7 @@ def import_schedule(data: dict[str, Any] | str | Path) -> int:
     changed = 0
     with transaction.atomic():
         existing = {
-            row.date: row
-            for row in CalendarDay.objects.select_for_update().filter(date__in=[d.date for d in days])
+            row.date: row for row in CalendarDay.objects.select_for_update().filter(date__in=[d.date for d in days])
         }
         for day in days:
             row = existing.get(day.date)

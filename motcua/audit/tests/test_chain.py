@@ -59,8 +59,18 @@ def test_rehashed_forgery_still_breaks_the_link(chain):
 
     row = AuditRecord.objects.get(shard=chain, seq=2)
     row.reason = "giả mạo"
-    row.hash = _digest(row.prev_hash, row.shard, row.seq, row.at.isoformat(), row.actor_id, row.action, row.object_type,
-                       row.object_id, row.reason, row.data)
+    row.hash = _digest(
+        row.prev_hash,
+        row.shard,
+        row.seq,
+        row.at.isoformat(),
+        row.actor_id,
+        row.action,
+        row.object_type,
+        row.object_id,
+        row.reason,
+        row.data,
+    )
     row.save()
     assert [p.seq for p in verify_chain()] == [3]
 

@@ -243,7 +243,9 @@ def test_bqp_record_is_normalised_from_structured_tables():
     assert (record["time_value"], record["time_unit"]) == (1, "working_hours")  # the online channel's
     assert record["channels"][1]["fee_vnd"] == 50000
     assert record["documents"][0]["form"] == "5-PHLCII.doc" and record["documents"][1]["original"] is False
-    assert record["legal_basis"] == [{"number": "12/2021/QĐ-TTg", "title": "Quyết định số 12/2021/QĐ-TTg ngày 24/3/2021"}]
+    assert record["legal_basis"] == [
+        {"number": "12/2021/QĐ-TTg", "title": "Quyết định số 12/2021/QĐ-TTg ngày 24/3/2021"}
+    ]
     assert record["source"] == "bqp"
 
 

@@ -30,7 +30,12 @@ class Api:
 def submit(api: Api, world, data: dict | None = None, **headers: Any):
     from motcua.conftest import VALID_BIRTH
 
-    body = {"procedure": "1.001193", "agency": world.agency.code, "channel": "online", "data": data or VALID_BIRTH}
+    body = {
+        "procedure": "1.001193",
+        "agency": world.agency.code,
+        "channel": "online",
+        "data": data or VALID_BIRTH,
+    }
     return api.post("/api/v1/dossiers", body, **headers)
 
 

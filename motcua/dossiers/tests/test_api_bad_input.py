@@ -16,8 +16,12 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def counts() -> tuple[int, int, int, int]:
-    return (Dossier.objects.count(), DossierAction.objects.count(), DossierDocument.objects.count(),
-            AuditRecord.objects.count())
+    return (
+        Dossier.objects.count(),
+        DossierAction.objects.count(),
+        DossierDocument.objects.count(),
+        AuditRecord.objects.count(),
+    )
 
 
 @pytest.fixture
@@ -104,8 +108,13 @@ def test_official_cannot_submit_online_as_a_citizen(world):
 
 
 def test_citizen_cannot_register_in_person_dossiers(world, citizen):
-    body = {"procedure": "1.001193", "agency": world.agency.code, "channel": "in_person", "data": VALID_BIRTH,
-            "applicant": {"name": "X"}}
+    body = {
+        "procedure": "1.001193",
+        "agency": world.agency.code,
+        "channel": "in_person",
+        "data": VALID_BIRTH,
+        "applicant": {"name": "X"},
+    }
     assert_problem(citizen.post("/api/v1/dossiers", body), 403)
 
 

@@ -55,7 +55,13 @@ def test_full_journey_from_online_submission_to_returned_result(world):
     mine = citizen.get(f"/api/v1/dossiers/{code}").json()
     assert mine["status"] == "returned"
     assert mine["outcome"] in {"early", "on_time"}
-    assert [h["action"] for h in mine["history"]] == ["submit", "accept", "trinh_ky", "phe_duyet", "return_result"]
+    assert [h["action"] for h in mine["history"]] == [
+        "submit",
+        "accept",
+        "trinh_ky",
+        "phe_duyet",
+        "return_result",
+    ]
     assert mine["available_actions"] == []
 
 
@@ -264,8 +270,13 @@ def test_desk_registers_an_in_person_dossier_for_a_walk_in(world):
     desk = Api(world.tokens["desk"])
     from motcua.conftest import VALID_BIRTH
 
-    body = {"procedure": "1.001193", "agency": world.agency.code, "channel": "in_person", "data": VALID_BIRTH,
-            "applicant": {"name": "Trần Thị Bích", "personal_id": "022192004567"}}
+    body = {
+        "procedure": "1.001193",
+        "agency": world.agency.code,
+        "channel": "in_person",
+        "data": VALID_BIRTH,
+        "applicant": {"name": "Trần Thị Bích", "personal_id": "022192004567"},
+    }
     created = desk.post("/api/v1/dossiers", body)
     assert created.status_code == 201, created.content
     assert created.json()["acceptance_due_at"] is None
@@ -282,8 +293,10 @@ def test_public_lookup_by_code_and_pin_shows_no_personal_data(world):
     text = found.content.decode()
     assert "Trần Thị Bích" not in text and "022192004567" not in text
     assert found.json()["status"] == "submitted"
-    assert_problem(anonymous.get("/api/v1/lookup", code=created["code"], pin="000000" if created["pin"] != "000000"
-                                 else "111111"), 404)
+    assert_problem(
+        anonymous.get("/api/v1/lookup", code=created["code"], pin="000000" if created["pin"] != "000000" else "111111"),
+        404,
+    )
 
 
 def test_public_lookup_is_rate_limited(world, settings):

@@ -24,9 +24,14 @@ def test_concurrent_submissions_get_distinct_sequential_codes(world):
         try:
             barrier.wait()
             for _ in range(EACH):
-                services.submit_dossier(world.citizen, procedure_code="1.001193", agency_code=world.agency.code,
-                                        channel="online", data=VALID_BIRTH)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+                services.submit_dossier(
+                    world.citizen,
+                    procedure_code="1.001193",
+                    agency_code=world.agency.code,
+                    channel="online",
+                    data=VALID_BIRTH,
+                )
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

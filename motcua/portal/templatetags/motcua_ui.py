@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from motcua.accounts.models import Role
@@ -16,8 +16,25 @@ from motcua.dossiers.models import Outcome, Status
 
 register = template.Library()
 
+
 def _extra_roles() -> dict[str, str]:
     return {"citizen": _("Công dân"), "system": _("Hệ thống"), "user": _("Người dùng")}
+
+
+_SENTINEL = "Cổng dịch vụ công – motcua"
+
+
+@register.simple_tag
+def page_language() -> str:
+    """The language the page is really written in: the active one only when it has a catalogue, else 'vi'.
+
+    Vietnamese is the source language; a browser asking for English before English translations exist must
+    not get Vietnamese text labelled lang="en" (screen readers would read it with the wrong voice).
+    """
+    lang = translation.get_language() or "vi"
+    if lang.startswith("vi"):
+        return "vi"
+    return lang if _(_SENTINEL) != _SENTINEL else "vi"
 
 
 @register.filter
@@ -70,7 +87,10 @@ def time_limit(version: Any) -> str:
     unit = getattr(version, "time_unit", "")
     if value is None or unit in ("", TimeUnit.NONE):
         return _("Không quy định")
-    number = format(Decimal(value).normalize(), "f")
+    value = Decimal(value)
+    if value == 0 and unit == TimeUnit.WORKING_DAYS:
+        return _("Trong ngày làm việc")
+    number = format(value.normalize(), "f")
     label = str(TimeUnit(unit).label) if unit in TimeUnit.values else unit
     return f"{number.replace('.', ',')} {label}"
 

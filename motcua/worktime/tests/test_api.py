@@ -105,9 +105,7 @@ def test_agency_hours_and_procedure_cutoff(client, official):
     # then day 0 is Wed 11 Mar (after the cut-off), closing at the agency's 17:30
     assert body["due_at"] == "2026-03-11T17:30:00+07:00"
     # and without the procedure the same acceptance is still the same day
-    body = get(
-        client, start="2026-03-10T15:05:00+07:00", amount=0, unit="working_days", agency="000.00.01.H57"
-    )
+    body = get(client, start="2026-03-10T15:05:00+07:00", amount=0, unit="working_days", agency="000.00.01.H57")
     assert body.json()["due_at"] == "2026-03-10T17:30:00+07:00"
 
 

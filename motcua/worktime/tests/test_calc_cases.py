@@ -189,9 +189,7 @@ def test_pause_resume_days(cal):
     assert due == at(2026, 3, 13, 17)
     # when paused Tue 10 Mar: days left after the pause date are Wed 11, Thu 12, Fri 13 = 3
     # and resumed Mon 16 Mar 10:00: day 0 is Mon 16, + 3 working days = Thu 19 Mar
-    assert cal.resume_after_pause(due, at(2026, 3, 10, 9), at(2026, 3, 16, 10), "working_days") == at(
-        2026, 3, 19, 17
-    )
+    assert cal.resume_after_pause(due, at(2026, 3, 10, 9), at(2026, 3, 16, 10), "working_days") == at(2026, 3, 19, 17)
     # and resumed Mon 16 Mar at 17:30 (after closing): day 0 is Tue 17, due Fri 20 Mar
     assert cal.resume_after_pause(due, at(2026, 3, 10, 9), at(2026, 3, 16, 17, 30), "working_days") == at(
         2026, 3, 20, 17

@@ -40,9 +40,7 @@ def test_import_schedule_is_idempotent():
 
 def test_import_updates_a_changed_day():
     # given a day imported as off
-    services.import_schedule(
-        {"source": "admin", "days": [{"date": "2026-11-24", "kind": "off", "name": "A"}]}
-    )
+    services.import_schedule({"source": "admin", "days": [{"date": "2026-11-24", "kind": "off", "name": "A"}]})
     # when the same date is imported again as working
     changed = services.import_schedule({"days": [{"date": "24/11/2026", "kind": "working", "name": "B"}]})
     # then the row is updated in place
@@ -95,9 +93,7 @@ def test_unreadable_files_are_refused(tmp_path, name, content):
 def test_csv_import(tmp_path):
     # given a CSV exported from a spreadsheet (BOM, Vietnamese dates)
     path = tmp_path / "lich-2027.csv"
-    path.write_text(
-        "\ufeffdate,kind,name\n01/01/2027,off,Tết Dương lịch\n2027-01-09,working,Làm bù\n", "utf-8"
-    )
+    path.write_text("\ufeffdate,kind,name\n01/01/2027,off,Tết Dương lịch\n2027-01-09,working,Làm bù\n", "utf-8")
     # when imported
     # then both rows exist with source "admin"
     assert services.import_schedule(path) == 2
@@ -136,12 +132,8 @@ def test_calendar_for_uses_agency_periods():
     cal = services.calendar_for(agency)
     # then its closing time and hours apply, while agencies without hours get the national default
     assert cal.periods == ((480, 720), (810, 1050))
-    assert services.compute_deadline(at(2026, 3, 10, 9), 1, "working_days", agency=agency) == at(
-        2026, 3, 11, 17, 30
-    )
-    assert services.compute_deadline(at(2026, 3, 10, 11), 2, "working_hours", agency=agency) == at(
-        2026, 3, 10, 14, 30
-    )
+    assert services.compute_deadline(at(2026, 3, 10, 9), 1, "working_days", agency=agency) == at(2026, 3, 11, 17, 30)
+    assert services.compute_deadline(at(2026, 3, 10, 11), 2, "working_hours", agency=agency) == at(2026, 3, 10, 14, 30)
     assert services.calendar_for(SimpleNamespace(work_periods=[])).periods == ((450, 690), (780, 1020))
     assert services.calendar_for(None) is services.calendar_for(SimpleNamespace(work_periods=[]))
 

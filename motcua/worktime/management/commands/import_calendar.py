@@ -18,9 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="*", help="Tệp .json hoặc .csv")
-        parser.add_argument(
-            "--official", action="store_true", help="Nạp lịch chính thức đi kèm (2025, 2026, ...)"
-        )
+        parser.add_argument("--official", action="store_true", help="Nạp lịch chính thức đi kèm (2025, 2026, ...)")
 
     def handle(self, *args: Any, files: list[str], official: bool, **options: Any) -> None:
         if not files and not official:
@@ -28,9 +26,7 @@ class Command(BaseCommand):
         try:
             if official:
                 n = services.load_official_schedules()
-                self.stdout.write(
-                    self.style.SUCCESS(f"Lịch chính thức đi kèm: {n} ngày được thêm hoặc cập nhật.")
-                )
+                self.stdout.write(self.style.SUCCESS(f"Lịch chính thức đi kèm: {n} ngày được thêm hoặc cập nhật."))
             for path in files:
                 n = services.import_schedule(path)
                 self.stdout.write(self.style.SUCCESS(f"{path}: {n} ngày được thêm hoặc cập nhật."))
