@@ -53,7 +53,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 test: install lint
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} --dist loadfile -q
+	MOTCUA_CONN_MAX_AGE=0 $(BIN)/pytest -n $${PYTEST_WORKERS:-2} --dist loadfile -q
 
 bench: install
 	$(BIN)/python bench/worktime.py

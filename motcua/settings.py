@@ -131,7 +131,6 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 # How long a server process keeps what a submission needs (offering + current version) before re-reading it.
 MOTCUA_CATALOG_CACHE_SECONDS = int(os.environ.get("MOTCUA_CATALOG_CACHE_SECONDS", "60"))
 

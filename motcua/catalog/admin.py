@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from motcua.core.errors import ValidationFailed
 
@@ -37,6 +38,7 @@ class VersionInline(admin.TabularInline):
 
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("code", "name", "level", "field", "source", "is_active")
     list_filter = ("level", "field", "source", "is_active")
     search_fields = ("code", "name", "search_text")
