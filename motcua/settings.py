@@ -107,7 +107,8 @@ def _database_from_url(url: str) -> dict:
         "HOST": parsed.hostname or "",
         "PORT": str(parsed.port or ""),
         "CONN_MAX_AGE": int(os.environ.get("MOTCUA_CONN_MAX_AGE", "60")),
-        "CONN_HEALTH_CHECKS": True,
+        # A health check is one more round trip on every request; enable it where idle connections get cut.
+        "CONN_HEALTH_CHECKS": _env_bool("MOTCUA_CONN_HEALTH_CHECKS"),
         "TEST": {"NAME": os.environ.get("MOTCUA_TEST_DB_NAME", "test_motcua")},
     }
 

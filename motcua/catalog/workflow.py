@@ -198,7 +198,8 @@ def choose_variant(version: Any, data: dict[str, Any]) -> dict[str, Any]:
     """The definition that applies to one declaration: the first variant whose `when` matches, else the version.
 
     A variant applies when data[when.field] == when.equals; keys it leaves out fall back to the version's own.
-    Works on a ProcedureVersion or on a plain dict with the same keys.
+    Works on a ProcedureVersion or on a plain dict with the same keys. The result shares the version's lists and
+    dicts (it is on every submission's hot path): treat it as read-only.
     """
 
     def get(key: str) -> Any:
@@ -215,4 +216,4 @@ def choose_variant(version: Any, data: dict[str, Any]) -> dict[str, Any]:
                 if variant.get(key) is not None:
                     effective[key] = variant[key]
             break
-    return copy.deepcopy(effective)
+    return effective

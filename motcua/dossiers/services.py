@@ -408,8 +408,12 @@ def save_draft(
                 applicant_name=user.display_name,
                 applicant_personal_id=user.personal_id or "",
             )
-        elif draft.applicant_id != user.id or draft.status != Status.DRAFT:
+        elif (
+            draft.applicant_id != user.id or draft.status != Status.DRAFT or draft.procedure_id != offering.procedure_id
+        ):
             raise NotFound("Không tìm thấy bản nháp.")
+        else:  # the applicant may have picked another agency, or a newer version may be current
+            draft.agency, draft.version = offering.agency, version
         draft.data = data
         draft.save()
     return draft
@@ -418,14 +422,15 @@ def save_draft(
 def submit_draft(user: User, draft: Dossier) -> SubmitResult:
     if draft.applicant_id != user.id or draft.status != Status.DRAFT:
         raise NotFound("Không tìm thấy bản nháp.")
-    result = submit_dossier(
-        user,
-        procedure_code=draft.procedure.code,
-        agency_code=draft.agency.code,
-        channel=Channel.ONLINE,
-        data=draft.data,
-    )
-    Dossier.objects.filter(pk=draft.pk, status=Status.DRAFT).delete()
+    with transaction.atomic():  # the draft disappears exactly when its dossier exists
+        result = submit_dossier(
+            user,
+            procedure_code=draft.procedure.code,
+            agency_code=draft.agency.code,
+            channel=Channel.ONLINE,
+            data=draft.data,
+        )
+        Dossier.objects.filter(pk=draft.pk, status=Status.DRAFT).delete()
     return result
 
 

@@ -253,7 +253,7 @@ def _submit(request, proc, agency_form, form, docs_form, draft) -> HttpResponse 
     data = form.to_data()
     agency_code = agency_form.cleaned_data["agency"]
     try:
-        if draft is not None and draft.agency.code == agency_code:
+        if draft is not None:
             draft = services.save_draft(
                 request.user, procedure_code=proc.code, agency_code=agency_code, data=data, draft=draft
             )
