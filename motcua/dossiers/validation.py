@@ -46,6 +46,18 @@ def _field_title(schema: dict, path: list[Any]) -> str:
     return node.get("title", "") if isinstance(node, dict) else ""
 
 
+def _alternative_fields(err) -> list[str]:
+    """For anyOf/oneOf whose branches are only `required` lists: the fields one of which must be filled."""
+    if err.validator not in ("anyOf", "oneOf") or not isinstance(err.validator_value, list):
+        return []
+    names: list[str] = []
+    for branch in err.validator_value:
+        if not isinstance(branch, dict) or set(branch) != {"required"}:
+            return []
+        names.extend(n for n in branch["required"] if n not in names)
+    return names
+
+
 def validate_declaration(schema: dict, data: Any, *, cache_key: str = "") -> None:
     """Raise ValidationFailed listing every problem (not just the first), or return quietly."""
     import json
@@ -63,6 +75,14 @@ def validate_declaration(schema: dict, data: Any, *, cache_key: str = "") -> Non
         if err.validator == "required":
             missing = err.message.split("'")[1] if "'" in err.message else ""
             path = [*path, missing]
+        alternatives = _alternative_fields(err)
+        if alternatives:
+            # "at least one of": name the fields, and put the error on each so a form can show it there
+            titles = [_field_title(schema, [*path, name]) or name for name in alternatives]
+            message = "Cần nhập ít nhất một trong các trường: " + ", ".join(titles) + "."
+            for name, title in zip(alternatives, titles, strict=True):
+                errors.append({"field": ".".join(str(p) for p in [*path, name]), "title": title, "message": message})
+            continue
         field = ".".join(str(p) for p in path) or "data"
         title = _field_title(schema, path)
         message = _MESSAGES.get(str(err.validator), "Giá trị không hợp lệ.")

@@ -156,3 +156,21 @@ def test_wrong_type_upload_is_refused_whatever_its_name(world, citizen, settings
 
 def test_unknown_dossier_code(world, citizen):
     assert_problem(citizen.get("/api/v1/dossiers/000.31.10.H49-260101-9999"), 404)
+
+
+def test_at_least_one_parent_is_named_in_the_error(db):
+    # given the real birth declaration schema, which needs the mother's or the father's name
+    from motcua.catalog.examples import EXAMPLES
+    from motcua.catalog.services import load_definitions
+    from motcua.core.errors import ValidationFailed
+    from motcua.dossiers.validation import validate_declaration
+
+    schema = load_definitions()["1.001193"]["form_schema"]
+    data = {k: v for k, v in EXAMPLES["1.001193"].items() if k not in ("me_ho_ten", "cha_ho_ten")}
+    # when neither is given
+    with pytest.raises(ValidationFailed) as caught:
+        validate_declaration(schema, data)
+    # then both fields carry a message that names them
+    fields = {e["field"]: e["message"] for e in caught.value.errors}
+    assert set(fields) == {"me_ho_ten", "cha_ho_ten"}
+    assert "ít nhất một" in fields["me_ho_ten"]
