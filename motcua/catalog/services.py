@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 from collections.abc import Iterable
 from datetime import time
 from decimal import Decimal
@@ -52,6 +53,8 @@ _DEFINITION_KEYS = (
 
 def default_shared_dir() -> Path:
     """../shared/data next to the repository (settings.BASE_DIR.parent / 'shared' / 'data')."""
+    if override := os.environ.get("MOTCUA_SHARED_DATA"):
+        return Path(override)
     return Path(settings.BASE_DIR).parent / "shared" / "data"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from motcua.catalog.importer import (
     split_form,
 )
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
+SHARED = Path(os.environ.get("MOTCUA_SHARED_DATA") or Path(__file__).resolve().parents[3].parent / "shared" / "data")
 
 
 def shared_or_skip() -> Path:
