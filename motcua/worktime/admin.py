@@ -65,6 +65,19 @@ class CalendarDayAdmin(admin.ModelAdmin):
     readonly_fields = ("updated_at",)
     change_list_template = "admin/worktime/calendarday/change_list.html"
 
+    # Calendars are cached per process: every write through the admin drops them (no model signals).
+    def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.note_calendar_write()
+
+    def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
+        super().delete_model(request, obj)
+        services.note_calendar_write()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        services.note_calendar_write()
+
     @admin.display(description=_("thứ"))
     def weekday(self, obj: CalendarDay) -> str:
         return ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")[obj.date.weekday()]

@@ -5,6 +5,3 @@ class WorktimeConfig(AppConfig):
     name = "motcua.worktime"
     verbose_name = "Lịch làm việc"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from motcua.worktime import signals  # noqa: F401  (connects cache invalidation)

@@ -2,7 +2,7 @@
 
 Other apps call ``compute_deadline`` (or ``calendar_for(agency)`` and the WorkCalendar methods). Calendars are
 cached per process and per desk-hours setting; the cache is dropped at once when this process changes
-CalendarDay (signals, ``invalidate_calendars``), and re-checked against a cheap database fingerprint every
+CalendarDay (``note_calendar_write``, called by every writer: import_schedule and the admin), and re-checked against a cheap database fingerprint every
 ``MOTCUA_WORKTIME_CACHE_SECONDS`` (default 30 s) so other server processes pick up changes too.
 """
 
@@ -87,7 +87,7 @@ def _committed() -> None:
 
 
 def note_calendar_write() -> None:
-    """Called on every CalendarDay save/delete: drop caches now, and again once the write is committed."""
+    """Every CalendarDay writer calls this: drop caches now, and again once the write is committed."""
     global _uncommitted
     invalidate_calendars()
     if connection.in_atomic_block:
@@ -204,7 +204,7 @@ def import_schedule(data: dict[str, Any] | str | Path) -> int:
                 row.kind, row.name, row.source = day.kind, day.name, day.source
                 row.save(update_fields=["kind", "name", "source", "updated_at"])
                 changed += 1
-    invalidate_calendars()
+        note_calendar_write()
     return changed
 
 
