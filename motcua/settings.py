@@ -47,7 +47,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_tasks",
     "motcua.core",
     "motcua.accounts",
     "motcua.audit",
@@ -184,11 +183,11 @@ if _env_bool("MOTCUA_HTTPS"):
     SECURE_HSTS_SECONDS = 31536000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
 # Login throttling: failed attempts per username and per client address before a lock-out.
 MOTCUA_LOGIN_MAX_FAILURES = int(os.environ.get("MOTCUA_LOGIN_MAX_FAILURES", "5"))
 MOTCUA_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("MOTCUA_LOGIN_LOCKOUT_SECONDS", "900"))
+# A dossier is "due soon" when this many working hours or fewer are left before its appointment.
+MOTCUA_DUE_SOON_WORKING_HOURS = int(os.environ.get("MOTCUA_DUE_SOON_WORKING_HOURS", "8"))
 # Public look-up by code + PIN: attempts per client address per minute.
 MOTCUA_LOOKUP_PER_MINUTE = int(os.environ.get("MOTCUA_LOOKUP_PER_MINUTE", "20"))
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -857,9 +858,6 @@ def _iso(value: datetime | None) -> str | None:
 # --- the sweeper -----------------------------------------------------------------------------------------
 
 
-DUE_SOON_WORKING_HOURS = 8
-
-
 def sweep(now: datetime | None = None) -> dict[str, int]:
     """Mark due-soon, overdue, apology-due and late-acceptance flags. Idempotent; safe to run any time.
 
@@ -874,7 +872,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         counts["overdue"] = open_qs.filter(due_at__lt=now).update(overdue=True, due_soon=False, apology_due=False)
         for agency in Agency.objects.filter(dossiers__status=Status.PROCESSING).distinct():
             cal = calendar_for(agency)
-            soon_limit = cal.add_working_hours(now, DUE_SOON_WORKING_HOURS)
+            soon_limit = cal.add_working_hours(now, settings.MOTCUA_DUE_SOON_WORKING_HOURS)
             apology_limit = cal.deadline(now, 1, "working_days")
             mine = open_qs.filter(agency=agency, due_at__gte=now)
             counts["due_soon"] += mine.filter(due_at__lte=soon_limit).update(due_soon=True)

@@ -2,8 +2,9 @@
 
 Other apps call ``compute_deadline`` (or ``calendar_for(agency)`` and the WorkCalendar methods). Calendars are
 cached per process and per desk-hours setting; the cache is dropped at once when this process changes
-CalendarDay (``note_calendar_write``, called by every writer: import_schedule and the admin), and re-checked against a cheap database fingerprint every
-``MOTCUA_WORKTIME_CACHE_SECONDS`` (default 30 s) so other server processes pick up changes too.
+CalendarDay (``note_calendar_write``, called by every writer: import_schedule and the admin), and re-checked
+against a cheap database fingerprint every ``MOTCUA_WORKTIME_CACHE_SECONDS`` (default 30 s) so other server
+processes pick up changes too.
 """
 
 from __future__ import annotations
