@@ -543,8 +543,22 @@ _NOT_UNDOABLE = {"submit", "undo", "mark_overdue", "supplement", "withdraw", "re
 # --- transitions -----------------------------------------------------------------------------------------
 
 
+@dataclass
+class Entry:
+    """What a handler tells `perform` to write in the action log about the change it made."""
+
+    role: str
+    label: str
+    note: str = ""
+    payload: dict | None = None
+
+
 def perform(user: User, dossier: Dossier, action: str, *, note: str = "", payload: dict | None = None) -> Dossier:
-    """Run one action on a dossier the caller can see. Anything not offered to the caller is refused."""
+    """Run one action on a dossier the caller can see. Anything not offered to the caller is refused.
+
+    The state before the handler runs is kept in the log row, so any action can be audited and undone; a handler
+    that refuses raises before anything is written, and the transaction leaves nothing half-done.
+    """
     payload = payload or {}
     with transaction.atomic():
         dossier = _locked(dossier)
@@ -554,13 +568,24 @@ def perform(user: User, dossier: Dossier, action: str, *, note: str = "", payloa
                 f"Không thể thực hiện '{action}' với hồ sơ {dossier.code} ở trạng thái "
                 f"'{dossier.get_status_display()}'."
             )
-        handler = _HANDLERS.get(action, _workflow_action)
-        handler(user, dossier, action, note, payload)
+        before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
+        entry = _HANDLERS.get(action, _workflow_action)(user, dossier, action, note, payload)
+        _record(
+            dossier,
+            actor=user,
+            action=action,
+            before=before,
+            from_status=from_status,
+            from_step=from_step,
+            note=entry.note,
+            payload=entry.payload,
+            role=entry.role,
+            label=entry.label,
+        )
     return dossier
 
 
-def _accept(user, dossier, action, note, payload) -> None:
-    before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
+def _accept(user, dossier, action, note, payload) -> Entry:
     checklist = payload.get("checklist") or []
     if not isinstance(checklist, list):
         raise ValidationFailed("Danh mục kiểm tra giấy tờ phải là một danh sách.")
@@ -571,18 +596,7 @@ def _accept(user, dossier, action, note, payload) -> None:
     dossier.checklist = checklist
     dossier.status = Status.PROCESSING
     _enter_step(dossier, _first_step(dossier), now)
-    _record(
-        dossier,
-        actor=user,
-        action="accept",
-        before=before,
-        from_status=from_status,
-        from_step=from_step,
-        note=note,
-        payload={"checklist": checklist, "due_at": _iso(dossier.due_at)},
-        role=Role.DESK,
-        label=DESK_ACTIONS["accept"],
-    )
+    return Entry(Role.DESK, DESK_ACTIONS["accept"], note, {"checklist": checklist, "due_at": _iso(dossier.due_at)})
 
 
 def _enter_step(dossier: Dossier, step: dict | None, now: datetime) -> None:
@@ -600,38 +614,35 @@ def _enter_step(dossier: Dossier, step: dict | None, now: datetime) -> None:
     dossier.assignee = None
 
 
-def _request_supplement(user, dossier, action, note, payload) -> None:
+def _close(dossier: Dossier, status: str, now: datetime) -> None:
+    dossier.status = status
+    dossier.current_role = ""
+    dossier.finished_at = now
+    dossier.paused_at = None
+    dossier.due_soon = dossier.overdue = dossier.apology_due = False
+
+
+def _request_supplement(user, dossier, action, note, payload) -> Entry:
     note = _require_note(note, "các giấy tờ, nội dung cần bổ sung")
     missing = payload.get("missing") or []
     if not isinstance(missing, list):
         raise ValidationFailed("Danh sách giấy tờ cần bổ sung phải là một danh sách.")
-    before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
+    resume_status = dossier.status
     now = timezone.now()
     version = dossier.version
     dossier.supplement_count += 1
     dossier.status = Status.SUPPLEMENT_REQUESTED
-    if from_status == Status.PROCESSING and version.pause_on_supplement:
+    if resume_status == Status.PROCESSING and version.pause_on_supplement:
         dossier.paused_at = now
     if version.supplement_days:
         dossier.supplement_due_at = calendar_for(dossier.agency).deadline(
             now, int(version.supplement_days), "working_days"
         )
-    _record(
-        dossier,
-        actor=user,
-        action="request_supplement",
-        before=before,
-        from_status=from_status,
-        from_step=from_step,
-        note=note,
-        payload={"missing": missing, "resume_status": from_status},
-        role=Role.DESK if from_status == Status.SUBMITTED else dossier_role(user, dossier),
-        label=DESK_ACTIONS["request_supplement"],
-    )
+    role = Role.DESK if resume_status == Status.SUBMITTED else dossier_role(user, dossier)
+    return Entry(role, DESK_ACTIONS["request_supplement"], note, {"missing": missing, "resume_status": resume_status})
 
 
-def _supplement(user, dossier, action, note, payload) -> None:
-    before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
+def _supplement(user, dossier, action, note, payload) -> Entry:
     request = dossier.actions.filter(action="request_supplement").order_by("-seq").first()
     resume_status = (request.payload or {}).get("resume_status", Status.SUBMITTED) if request else Status.SUBMITTED
     data = payload.get("data")
@@ -654,83 +665,34 @@ def _supplement(user, dossier, action, note, payload) -> None:
         dossier.paused_at = None
     dossier.status = resume_status
     dossier.supplement_due_at = None
-    _record(
-        dossier,
-        actor=user,
-        action="supplement",
-        before=before,
-        from_status=from_status,
-        from_step=from_step,
-        note=note,
-        payload={"data_changed": data is not None},
-        role="citizen",
-        label=APPLICANT_ACTIONS["supplement"],
-    )
+    return Entry("citizen", APPLICANT_ACTIONS["supplement"], note, {"data_changed": data is not None})
 
 
-def _refuse(user, dossier, action, note, payload) -> None:
+def _refuse(user, dossier, action, note, payload) -> Entry:
     note = _require_note(note, "lý do từ chối")
-    before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
-    dossier.status = Status.REFUSED
-    dossier.current_role = ""
-    dossier.finished_at = timezone.now()
-    dossier.paused_at = None
-    _record(
-        dossier,
-        actor=user,
-        action="refuse",
-        before=before,
-        from_status=from_status,
-        from_step=from_step,
-        note=note,
-        payload={"reasons": payload.get("reasons") or [note]},
-        role=dossier_role(user, dossier),
-        label=DESK_ACTIONS["refuse"],
-    )
+    role = dossier_role(user, dossier)
+    _close(dossier, Status.REFUSED, timezone.now())
+    return Entry(role, DESK_ACTIONS["refuse"], note, {"reasons": payload.get("reasons") or [note]})
 
 
-def _return_result(user, dossier, action, note, payload) -> None:
-    before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
+def _return_result(user, dossier, action, note, payload) -> Entry:
     now = timezone.now()
-    dossier.status = Status.RETURNED
-    dossier.current_role = ""
-    dossier.finished_at = now
+    _close(dossier, Status.RETURNED, now)
     dossier.outcome = _outcome(dossier.result_ready_at or now, dossier.due_at)
-    dossier.due_soon = dossier.overdue = dossier.apology_due = False
-    _record(
-        dossier,
-        actor=user,
-        action="return_result",
-        before=before,
-        from_status=from_status,
-        from_step=from_step,
-        note=note,
-        payload={"outcome": dossier.outcome, "method": payload.get("method", "desk")},
-        role=Role.DESK,
-        label=DESK_ACTIONS["return_result"],
+    return Entry(
+        Role.DESK,
+        DESK_ACTIONS["return_result"],
+        note,
+        {"outcome": dossier.outcome, "method": payload.get("method", "desk")},
     )
 
 
-def _withdraw(user, dossier, action, note, payload) -> None:
-    before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
-    dossier.status = Status.WITHDRAWN
-    dossier.current_role = ""
-    dossier.finished_at = timezone.now()
-    dossier.paused_at = None
-    _record(
-        dossier,
-        actor=user,
-        action="withdraw",
-        before=before,
-        from_status=from_status,
-        from_step=from_step,
-        note=note,
-        role="citizen",
-        label=APPLICANT_ACTIONS["withdraw"],
-    )
+def _withdraw(user, dossier, action, note, payload) -> Entry:
+    _close(dossier, Status.WITHDRAWN, timezone.now())
+    return Entry("citizen", APPLICANT_ACTIONS["withdraw"], note)
 
 
-def _reappoint(user, dossier, action, note, payload) -> None:
+def _reappoint(user, dossier, action, note, payload) -> Entry:
     """Apology and one new appointment (form 04), at least one working day before the deadline."""
     note = _require_note(note, "lý do chậm trễ (nội dung xin lỗi)")
     cal = calendar_for(dossier.agency)
@@ -738,6 +700,22 @@ def _reappoint(user, dossier, action, note, payload) -> None:
     tz = cal_tz()
     if cal.working_days_between(now.astimezone(tz).date(), dossier.due_at.astimezone(tz).date()) < 1:
         raise Conflict("Phải gửi văn bản xin lỗi và hẹn lại chậm nhất 01 ngày làm việc trước ngày hẹn trả.")
+    new_due = _new_appointment(cal, dossier.due_at, payload)
+    old_due = dossier.due_at
+    dossier.due_at = new_due
+    dossier.reappointed_at = now
+    dossier.apology_due = False
+    dossier.overdue = False
+    return Entry(
+        dossier_role(user, dossier),
+        OTHER_ACTIONS["reappoint"],
+        note,
+        {"old_due_at": _iso(old_due), "new_due_at": _iso(new_due)},
+    )
+
+
+def _new_appointment(cal, due_at: datetime, payload: dict) -> datetime:
+    """The new date: given as ISO 8601 (`new_due_at`) or as working days added (`extra_working_days`)."""
     new_due = None
     if payload.get("new_due_at"):
         new_due = parse_datetime(str(payload["new_due_at"]))
@@ -753,54 +731,25 @@ def _reappoint(user, dossier, action, note, payload) -> None:
             extra = 0
         if extra < 1:
             raise ValidationFailed("Số ngày làm việc gia hạn phải ≥ 1.")
-        new_due = cal.deadline(dossier.due_at, extra, "working_days")
-    if new_due is None or new_due <= dossier.due_at:
+        new_due = cal.deadline(due_at, extra, "working_days")
+    if new_due is None or new_due <= due_at:
         raise ValidationFailed(
             "Ngày hẹn mới phải sau ngày hẹn hiện tại.",
             errors=[{"field": "new_due_at", "message": "Quá sớm."}],
         )
-    before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
-    old_due = dossier.due_at
-    dossier.due_at = new_due
-    dossier.reappointed_at = now
-    dossier.apology_due = False
-    dossier.overdue = False
-    _record(
-        dossier,
-        actor=user,
-        action="reappoint",
-        before=before,
-        from_status=from_status,
-        from_step=from_step,
-        note=note,
-        payload={"old_due_at": _iso(old_due), "new_due_at": _iso(new_due)},
-        role=dossier_role(user, dossier),
-        label=OTHER_ACTIONS["reappoint"],
-    )
+    return new_due
 
 
-def _undo(user, dossier, action, note, payload) -> None:
+def _undo(user, dossier, action, note, payload) -> Entry:
     last = _undoable(user, dossier)
     if last is None:
         raise Conflict("Không có thao tác nào có thể hoàn tác.")
-    before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
     _restore(dossier, last.before)
     DossierAction.objects.filter(pk=last.pk).update(undone=True)
-    _record(
-        dossier,
-        actor=user,
-        action="undo",
-        before=before,
-        from_status=from_status,
-        from_step=from_step,
-        note=note,
-        payload={"undid_seq": last.seq, "undid_action": last.action},
-        role=last.actor_role,
-        label=OTHER_ACTIONS["undo"],
-    )
+    return Entry(last.actor_role, OTHER_ACTIONS["undo"], note, {"undid_seq": last.seq, "undid_action": last.action})
 
 
-def _workflow_action(user, dossier, action, note, payload) -> None:
+def _workflow_action(user, dossier, action, note, payload) -> Entry:
     steps = _steps(dossier)
     step = steps.get(dossier.current_step)
     spec = next((a for a in (step or {}).get("actions", []) if a["action"] == action), None)
@@ -808,25 +757,10 @@ def _workflow_action(user, dossier, action, note, payload) -> None:
         raise Conflict(f"Bước hiện tại không có thao tác '{action}'.")
     if spec.get("kind") == "back":
         _require_note(note, "lý do trả lại")
-    before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
-    now = timezone.now()
     target = spec.get("to")
-    if target == "result":
-        _enter_step(dossier, None, now)
-    else:
-        _enter_step(dossier, steps[target], now)
-    _record(
-        dossier,
-        actor=user,
-        action=action,
-        before=before,
-        from_status=from_status,
-        from_step=from_step,
-        note=note,
-        payload={k: v for k, v in payload.items() if k in ("opinion", "result_summary")},
-        role=step["role"],
-        label=spec.get("label", action),
-    )
+    _enter_step(dossier, None if target == "result" else steps[target], timezone.now())
+    kept = {k: v for k, v in payload.items() if k in ("opinion", "result_summary")}
+    return Entry(step["role"], spec.get("label", action), note, kept)
 
 
 _HANDLERS = {
