@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export MOTCUA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install lint format migrate demo bench clean-data
+.PHONY: run test install lint format migrate demo bench messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -58,3 +58,8 @@ test: install lint
 bench: install
 	$(BIN)/python bench/worktime.py
 	$(BIN)/python bench/submit.py
+
+# Refresh the English catalogue after changing user-facing text (needs GNU gettext); commit the .po and the .mo.
+messages: install
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=bench --ignore="*/tests/*" --no-obsolete
+	$(BIN)/python manage.py compilemessages -l en --ignore=.venv

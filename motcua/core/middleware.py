@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 # Everything is served from our own origin: no inline scripts, no third-party hosts.
 CSP = (
@@ -27,3 +30,17 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+class LanguageChoiceMiddleware(LocaleMiddleware):
+    """Vietnamese first: English only when the visitor chose it with the language switch (its cookie).
+
+    Many citizens' phones are set to English; a public service must not switch language behind their back, so
+    the browser's Accept-Language is ignored.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

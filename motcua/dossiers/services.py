@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import override, pgettext_lazy
 
 from motcua.accounts.models import Role, User
 from motcua.accounts.services import has_role, is_official
@@ -80,14 +81,21 @@ _DATETIME_FIELDS = {
     "finished_at",
 }
 
+# Labels are kept in Vietnamese in the action log (the record of what happened) and translated where shown.
 DESK_ACTIONS = {
-    "accept": "Tiếp nhận hồ sơ",
-    "request_supplement": "Yêu cầu bổ sung hồ sơ",
-    "refuse": "Từ chối tiếp nhận, giải quyết",
-    "return_result": "Trả kết quả",
+    "accept": pgettext_lazy("dossier action", "Tiếp nhận hồ sơ"),
+    "request_supplement": pgettext_lazy("dossier action", "Yêu cầu bổ sung hồ sơ"),
+    "refuse": pgettext_lazy("dossier action", "Từ chối tiếp nhận, giải quyết"),
+    "return_result": pgettext_lazy("dossier action", "Trả kết quả"),
 }
-APPLICANT_ACTIONS = {"supplement": "Nộp bổ sung", "withdraw": "Rút hồ sơ"}
-OTHER_ACTIONS = {"reappoint": "Xin lỗi và hẹn lại ngày trả", "undo": "Hoàn tác thao tác vừa làm"}
+APPLICANT_ACTIONS = {
+    "supplement": pgettext_lazy("dossier action", "Nộp bổ sung"),
+    "withdraw": pgettext_lazy("dossier action", "Rút hồ sơ"),
+}
+OTHER_ACTIONS = {
+    "reappoint": pgettext_lazy("dossier action", "Xin lỗi và hẹn lại ngày trả"),
+    "undo": pgettext_lazy("dossier action", "Hoàn tác thao tác vừa làm"),
+}
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -522,7 +530,7 @@ def available_actions(user: User, dossier: Dossier) -> list[dict]:
 
 def _act(name: str, kind: str) -> dict:
     label = DESK_ACTIONS.get(name) or APPLICANT_ACTIONS.get(name) or OTHER_ACTIONS.get(name) or name
-    return {"action": name, "label": label, "kind": kind}
+    return {"action": name, "label": str(label), "kind": kind}
 
 
 def _undoable(user: User, dossier: Dossier) -> DossierAction | None:
@@ -570,6 +578,8 @@ def perform(user: User, dossier: Dossier, action: str, *, note: str = "", payloa
             )
         before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
         entry = _HANDLERS.get(action, _workflow_action)(user, dossier, action, note, payload)
+        with override("vi"):  # the log keeps the Vietnamese label whatever language the actor reads
+            label = str(entry.label)
         _record(
             dossier,
             actor=user,
@@ -580,7 +590,7 @@ def perform(user: User, dossier: Dossier, action: str, *, note: str = "", payloa
             note=entry.note,
             payload=entry.payload,
             role=entry.role,
-            label=entry.label,
+            label=label,
         )
     return dossier
 

@@ -39,9 +39,9 @@ def test_home_shows_search_featured_procedure_and_lookup(world):
 
 
 def test_page_is_vietnamese_even_when_the_browser_asks_for_english(world):
-    # given a browser preferring English while no English catalogue exists yet
+    # given a browser preferring English (the visitor has not picked English with the switch)
     response = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/")
-    # then the page is still declared as Vietnamese, which it is
+    # then the page is Vietnamese and declared so
     assert '<html lang="vi">' in response.content.decode()
 
 
