@@ -34,28 +34,13 @@ BIRTH_SCHEMA = {
     },
 }
 
-WORKFLOW = {
-    "steps": [
-        {
-            "code": "xu_ly",
-            "name": "Thẩm định, xử lý",
-            "role": "specialist",
-            "share": 0.6,
-            "actions": [{"action": "trinh_ky", "label": "Trình lãnh đạo ký", "to": "phe_duyet", "kind": "forward"}],
-        },
-        {
-            "code": "phe_duyet",
-            "name": "Phê duyệt, ký kết quả",
-            "role": "leader",
-            "share": 0.3,
-            "actions": [
-                {"action": "phe_duyet", "label": "Phê duyệt, ký kết quả", "to": "result", "kind": "forward"},
-                {"action": "tra_lai", "label": "Trả lại chuyên viên", "to": "xu_ly", "kind": "back"},
-            ],
-        },
-    ],
-    "undo": True,
-}
+
+def _workflow() -> dict:
+    """The catalogue's default workflow: specialist `xu_ly` → leader `phe_duyet` → result, undo allowed."""
+    from motcua.catalog.workflow import default_workflow
+
+    return default_workflow()
+
 
 VALID_BIRTH = {
     "ho_ten_tre": "Nguyễn Minh Khang",
@@ -143,7 +128,7 @@ def world(db) -> World:
         form_schema=BIRTH_SCHEMA,
         documents=[{"code": "TP1", "name": "Giấy chứng sinh", "quantity": 1, "original": True, "required": True}],
         fee_rule={"kind": "free", "amount": 0, "text": "Miễn lệ phí"},
-        workflow=WORKFLOW,
+        workflow=_workflow(),
     )
     for a in (agency, other):
         ProcedureOffering.objects.create(procedure=procedure, agency=a, online_level="full")

@@ -69,16 +69,9 @@ _STATE_FIELDS = (
     "checklist",
 )
 _DATETIME_FIELDS = {
-    "accepted_at",
-    "due_at",
-    "original_due_at",
-    "reappointed_at",
-    "step_started_at",
-    "step_due_at",
-    "paused_at",
-    "supplement_due_at",
-    "result_ready_at",
-    "finished_at",
+    f.attname
+    for f in Dossier._meta.concrete_fields
+    if f.attname in _STATE_FIELDS and f.get_internal_type() == "DateTimeField"
 }
 
 # Labels are kept in Vietnamese in the action log (the record of what happened) and translated where shown.
