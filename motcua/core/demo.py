@@ -94,6 +94,71 @@ def ensure_people() -> dict[str, int]:
     return {"created": created, "officials": len(OFFICIALS), "citizens": len(CITIZENS)}
 
 
+# (procedure, agency key, citizen, how far the dossier has gone): a queue and task list that are alive at once.
+DEMO_DOSSIERS = [
+    ("1.001193", "commune", "022192004567", "submitted"),
+    ("1.000656", "commune", "022085007890", "submitted"),
+    ("1.001193", "commune", "022090001234", "supplement_requested"),
+    ("1.004222", "commune", "022192004567", "specialist"),
+    ("1.003197", "commune", "022085007890", "specialist"),
+    ("1.001193", "commune", "022301000321", "leader"),
+    ("1.000656", "commune", "022090001234", "result_ready"),
+    ("1.001193", "commune", "022085007890", "returned"),
+    ("1.009664", "investment", "022090001234", "submitted"),
+    ("1.009664", "investment", "022192004567", "specialist"),
+]
+_STAGES = ["submitted", "supplement_requested", "specialist", "leader", "result_ready", "returned"]
+
+
+def ensure_demo_dossiers() -> int:
+    """A few dossiers at every stage, made through the real services; only into a database that has none."""
+    from motcua.catalog.examples import EXAMPLES
+    from motcua.dossiers import services
+    from motcua.dossiers.models import Dossier
+
+    if Dossier.objects.exists():
+        return 0
+    agencies = demo_agencies()
+    staff = {u.username: u for u in User.objects.filter(username__contains=".")}
+    made = 0
+    for code, where, pid, stage in DEMO_DOSSIERS:
+        agency = agencies[where]
+        if agency is None:
+            continue
+        prefix = "xa" if where == "commune" else "kkt"
+        desk, specialist, leader = (staff[f"{prefix}.{r}"] for r in ("motcua", "chuyenvien", "lanhdao"))
+        citizen = User.objects.get(personal_id=pid)
+        dossier = services.submit_dossier(
+            citizen, procedure_code=code, agency_code=agency.code, channel="online", data=EXAMPLES[code]
+        ).dossier
+        target = _STAGES.index(stage)
+        if stage == "supplement_requested":
+            services.perform(desk, dossier, "request_supplement", note="Bổ sung bản chụp giấy tờ rõ nét hơn.")
+        elif target >= _STAGES.index("specialist"):
+            services.perform(desk, dossier, "accept", note="Hồ sơ đầy đủ.")
+            by_role = {"specialist": specialist, "leader": leader}
+            stop = {"specialist": "specialist", "leader": "leader"}.get(stage)
+            _forward(dossier, by_role, stop_at_role=stop)
+            if stage == "returned":
+                services.perform(desk, dossier, "return_result", note="Trả kết quả trực tuyến.")
+        made += 1
+    return made
+
+
+def _forward(dossier, by_role: dict, stop_at_role: str | None) -> None:
+    """Move a dossier along its workflow's forward actions until a role's step, or until the result is ready."""
+    from motcua.dossiers import services
+    from motcua.dossiers.models import Status
+
+    for _ in range(10):
+        dossier.refresh_from_db()
+        if dossier.status != Status.PROCESSING or dossier.current_role == stop_at_role:
+            return
+        actor = by_role[dossier.current_role]
+        forward = next(a for a in services.available_actions(actor, dossier) if a["kind"] == "forward")
+        dossier = services.perform(actor, dossier, forward["action"], note="Đủ điều kiện, chuyển bước tiếp theo.")
+
+
 def load_demo(stdout=None) -> dict:
     """Everything `make run` needs, in dependency order."""
     from motcua.catalog.agencies import ensure_province_agencies
@@ -120,6 +185,8 @@ def load_demo(stdout=None) -> dict:
     result["people"] = ensure_people()
     people = result["people"]
     say(f"Tài khoản mẫu: {people['officials']} cán bộ, {people['citizens']} công dân (mới tạo: {people['created']})")
+    result["dossiers"] = ensure_demo_dossiers()
+    say(f"Hồ sơ mẫu mới tạo: {result['dossiers']}")
     return result
 
 
