@@ -795,11 +795,23 @@ def _iso(value: datetime | None) -> str | None:
 # --- the sweeper -----------------------------------------------------------------------------------------
 
 
+def _calendars_of_open_dossiers() -> list[tuple[list[int], Any]]:
+    """Agencies with dossiers in progress, grouped by their desk hours: one calendar serves each group."""
+    from motcua.worktime.services import agency_periods
+
+    groups: dict[Any, list[Agency]] = {}
+    for agency in (
+        Agency.objects.filter(dossiers__status=Status.PROCESSING).distinct().only("id", "code", "work_periods")
+    ):
+        groups.setdefault(agency_periods(agency), []).append(agency)
+    return [([a.id for a in members], calendar_for(members[0])) for members in groups.values()]
+
+
 def sweep(now: datetime | None = None) -> dict[str, int]:
     """Mark due-soon, overdue, apology-due and late-acceptance flags. Idempotent; safe to run any time.
 
-    The flags compare `due_at` with one instant per calendar (not per dossier), so a sweep is a handful of
-    UPDATE statements whatever the number of dossiers.
+    The flags compare `due_at` with one instant per calendar (agencies sharing desk hours share one), not per
+    dossier, so a sweep is a handful of UPDATE statements whatever the number of dossiers.
     """
     now = now or timezone.now()
     counts = {"overdue": 0, "due_soon": 0, "apology_due": 0, "acceptance_breached": 0}
@@ -807,11 +819,10 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     with transaction.atomic():
         newly_overdue = list(open_qs.filter(overdue=False, due_at__lt=now).values_list("pk", flat=True))
         counts["overdue"] = open_qs.filter(due_at__lt=now).update(overdue=True, due_soon=False, apology_due=False)
-        for agency in Agency.objects.filter(dossiers__status=Status.PROCESSING).distinct():
-            cal = calendar_for(agency)
+        for agencies, cal in _calendars_of_open_dossiers():
             soon_limit = cal.add_working_hours(now, settings.MOTCUA_DUE_SOON_WORKING_HOURS)
             apology_limit = cal.deadline(now, 1, "working_days")
-            mine = open_qs.filter(agency=agency, due_at__gte=now)
+            mine = open_qs.filter(agency_id__in=agencies, due_at__gte=now)
             counts["due_soon"] += mine.filter(due_at__lte=soon_limit).update(due_soon=True)
             mine.filter(due_at__gt=soon_limit, due_soon=True).update(due_soon=False)
             counts["apology_due"] += mine.filter(reappointed_at__isnull=True, due_at__lte=apology_limit).update(

@@ -305,3 +305,33 @@ def test_public_lookup_is_rate_limited(world, settings):
     statuses = [anonymous.get("/api/v1/lookup", code="X", pin="1").status_code for _ in range(5)]
     assert statuses[:3] == [404, 404, 404]
     assert statuses[3:] == [429, 429]
+
+
+def test_sweep_uses_each_agencys_own_desk_hours(world):
+    from motcua.conftest import VALID_BIRTH
+    from motcua.dossiers import services
+    from motcua.worktime.services import calendar_for
+
+    # given the other commune opens only four hours a day
+    world.other_agency.work_periods = [["07:30", "11:30"]]
+    world.other_agency.save()
+    short_day = services.submit_dossier(
+        world.citizen,
+        procedure_code="1.001193",
+        agency_code=world.other_agency.code,
+        channel="online",
+        data=VALID_BIRTH,
+    ).dossier
+    normal_day = services.submit_dossier(
+        world.citizen, procedure_code="1.001193", agency_code=world.agency.code, channel="online", data=VALID_BIRTH
+    ).dossier
+    services.perform(world.other_desk, short_day, "accept")
+    services.perform(world.desk, normal_day, "accept")
+    # and both are due six working hours from now, each by its own calendar
+    now = timezone.now()
+    for dossier, agency in ((short_day, world.other_agency), (normal_day, world.agency)):
+        Dossier.objects.filter(pk=dossier.pk).update(due_at=calendar_for(agency).add_working_hours(now, 6))
+    # when the sweeper runs
+    sweep(now)
+    # then both are due soon (≤ 8 working hours left by their own desk hours)
+    assert set(Dossier.objects.filter(due_soon=True).values_list("pk", flat=True)) == {short_day.pk, normal_day.pk}
