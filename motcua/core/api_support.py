@@ -14,12 +14,13 @@ from motcua.core.errors import ProblemError
 logger = logging.getLogger("motcua.api")
 PROBLEM = "application/problem+json"
 
-_HTTP_MESSAGES = {
+HTTP_MESSAGES = {
     400: ("Yêu cầu không hợp lệ", "Không đọc được nội dung yêu cầu: JSON không hợp lệ."),
     401: ("Chưa xác thực", "Cần đăng nhập hoặc mã truy cập (Bearer token) hợp lệ."),
-    403: ("Không có quyền", "Bạn không có quyền thực hiện thao tác này."),
-    404: ("Không tìm thấy", "Không tìm thấy tài nguyên yêu cầu."),
-    405: ("Phương thức không được hỗ trợ", "Phương thức HTTP không được hỗ trợ."),
+    403: ("Không có quyền", "Bạn không có quyền thực hiện thao tác này (hoặc thiếu mã CSRF khi dùng phiên đăng nhập)."),
+    404: ("Không tìm thấy", "Không tìm thấy địa chỉ hoặc tài nguyên yêu cầu."),
+    405: ("Phương thức không được hỗ trợ", "Phương thức HTTP không được hỗ trợ cho địa chỉ này."),
+    413: ("Dữ liệu quá lớn", "Nội dung gửi lên vượt quá giới hạn cho phép."),
     429: ("Quá nhiều yêu cầu", "Bạn gửi quá nhiều yêu cầu. Vui lòng thử lại sau ít phút."),
 }
 
@@ -57,18 +58,18 @@ def install_problem_handlers(api) -> None:
 
     @api.exception_handler(AuthenticationError)
     def _auth(request, exc):
-        response = problem(request, 401, *_HTTP_MESSAGES[401])
+        response = problem(request, 401, *HTTP_MESSAGES[401])
         response["WWW-Authenticate"] = 'Bearer realm="motcua"'
         return response
 
     @api.exception_handler(HttpError)
     def _http(request, exc: HttpError):
-        title, detail = _HTTP_MESSAGES.get(exc.status_code, ("Lỗi", "Yêu cầu không thực hiện được."))
+        title, detail = HTTP_MESSAGES.get(exc.status_code, ("Lỗi", "Yêu cầu không thực hiện được."))
         return problem(request, exc.status_code, title, detail)
 
     @api.exception_handler(Http404)
     def _404(request, exc):
-        return problem(request, 404, *_HTTP_MESSAGES[404])
+        return problem(request, 404, *HTTP_MESSAGES[404])
 
     @api.exception_handler(Exception)
     def _unexpected(request, exc):

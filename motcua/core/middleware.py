@@ -44,3 +44,27 @@ class LanguageChoiceMiddleware(LocaleMiddleware):
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class ApiProblemMiddleware:
+    """Under /api/, any error Django answers by itself (unknown URL, wrong method, body too large, CSRF) becomes
+    application/problem+json with a Vietnamese detail, like the errors our endpoints raise."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith(("application/problem+json", "application/json"))
+        ):
+            from motcua.core.api_support import HTTP_MESSAGES, problem
+
+            title, detail = HTTP_MESSAGES.get(response.status_code, ("Lỗi", "Yêu cầu không thực hiện được."))
+            replaced = problem(request, response.status_code, title, detail)
+            if response.has_header("Allow"):
+                replaced["Allow"] = response["Allow"]
+            return replaced
+        return response

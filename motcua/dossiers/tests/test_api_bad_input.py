@@ -174,3 +174,29 @@ def test_at_least_one_parent_is_named_in_the_error(db):
     fields = {e["field"]: e["message"] for e in caught.value.errors}
     assert set(fields) == {"me_ho_ten", "cha_ho_ten"}
     assert "ít nhất một" in fields["me_ho_ten"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/api/v1/khong-co", 404),
+        ("delete", "/api/v1/dossiers", 405),
+        ("put", "/api/v1/procedures/1.001193", 405),
+    ],
+)
+def test_errors_django_answers_itself_are_problems_too(world, method, path, status):
+    response = getattr(Api(world.tokens["citizen"]).client, method)(path)
+    assert_problem(response, status)
+
+
+def test_form_encoded_body_is_a_problem(world, citizen):
+    before = counts()
+    response = citizen.client.post(
+        "/api/v1/dossiers",
+        data="procedure=1.001193",
+        content_type="application/x-www-form-urlencoded",
+        **citizen.headers,
+    )
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert counts() == before
