@@ -47,8 +47,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "motcua.core",
     "motcua.accounts",
+    "motcua.identity",
     "motcua.audit",
     "motcua.worktime",
     "motcua.catalog",
@@ -66,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "motcua.core.middleware.SecurityHeadersMiddleware",
@@ -191,6 +195,19 @@ MOTCUA_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("MOTCUA_LOGIN_LOCKOUT_SECONDS"
 MOTCUA_DUE_SOON_WORKING_HOURS = int(os.environ.get("MOTCUA_DUE_SOON_WORKING_HOURS", "8"))
 # Public look-up by code + PIN: attempts per client address per minute.
 MOTCUA_LOOKUP_PER_MINUTE = int(os.environ.get("MOTCUA_LOOKUP_PER_MINUTE", "20"))
+
+# National electronic identity (OpenID Connect). In production: the national identity platform; `make run` and
+# the tests point it at the simulator under simulators/eid. Unset issuer = eID login switched off.
+MOTCUA_OIDC_ISSUER = os.environ.get("MOTCUA_OIDC_ISSUER", "")
+MOTCUA_OIDC_CLIENT_ID = os.environ.get("MOTCUA_OIDC_CLIENT_ID", "motcua")
+MOTCUA_OIDC_CLIENT_SECRET = os.environ.get("MOTCUA_OIDC_CLIENT_SECRET", "")
+MOTCUA_OIDC_CLOCK_SKEW_SECONDS = int(os.environ.get("MOTCUA_OIDC_CLOCK_SKEW_SECONDS", "60"))
+# Population registry (national population database) API; unset = no registry: dossiers are flagged unverified.
+MOTCUA_REGISTRY_URL = os.environ.get("MOTCUA_REGISTRY_URL", "")
+MOTCUA_REGISTRY_TIMEOUT_SECONDS = float(os.environ.get("MOTCUA_REGISTRY_TIMEOUT_SECONDS", "3"))
+# Officials must confirm a one-time code (TOTP) after their password; switch off only in a closed test bench.
+MOTCUA_REQUIRE_OFFICIAL_2FA = _env_bool("MOTCUA_REQUIRE_OFFICIAL_2FA", True)
+OTP_TOTP_ISSUER = "motcua"
 
 LOGGING = {
     "version": 1,

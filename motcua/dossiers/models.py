@@ -28,6 +28,12 @@ class Channel(models.TextChoices):
     POST = "post", _("Bưu chính")
 
 
+class IdentityStatus(models.TextChoices):
+    NOT_CHECKED = "not_checked", _("Chưa kiểm tra")
+    VERIFIED = "verified", _("Đã xác thực với CSDL dân cư")
+    TO_VERIFY = "to_verify", _("Cần xác minh (CSDL dân cư không phản hồi)")
+
+
 class Outcome(models.TextChoices):
     EARLY = "early", _("Trước hạn")
     ON_TIME = "on_time", _("Đúng hạn")
@@ -51,6 +57,15 @@ class Dossier(models.Model):
     applicant_personal_id = models.CharField(_("số định danh người nộp"), max_length=12, blank=True)
     applicant_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
     applicant_email = models.EmailField(_("thư điện tử"), blank=True)
+    # The enterprise a business representative acts for (validated tax code), recorded with the person.
+    enterprise_tax_code = models.CharField(_("mã số thuế doanh nghiệp"), max_length=14, blank=True)
+    enterprise_name = models.CharField(_("tên doanh nghiệp"), max_length=255, blank=True)
+    # Applicant identity checked against the population registry at submission: verified, or to be verified
+    # (registry unavailable) — the desk sees the flag. A mismatch is refused before anything is saved.
+    identity_status = models.CharField(
+        _("xác thực danh tính"), max_length=16, choices=IdentityStatus.choices, default=IdentityStatus.NOT_CHECKED
+    )
+    data_sources = models.JSONField(_("nguồn dữ liệu tờ khai"), default=dict, blank=True)
     data = models.JSONField(_("tờ khai"), default=dict)
     checklist = models.JSONField(_("kiểm tra thành phần hồ sơ"), default=list, blank=True)
 
