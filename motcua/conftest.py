@@ -179,3 +179,13 @@ def world(db) -> World:
         other_citizen,
         tokens,
     )
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin client, with the second factor the admin site requires already passed."""
+    from django.test import Client
+
+    from motcua.accounts.testing import otp_force_login
+
+    return otp_force_login(Client(), admin_user)

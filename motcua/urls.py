@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("tai-khoan/", include("motcua.accounts.urls")),
+    path("dinh-danh/", include("motcua.identity.urls")),
     path("can-bo/", include("motcua.backoffice.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("motcua.portal.urls")),

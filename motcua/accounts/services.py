@@ -1,4 +1,4 @@
-"""Account use cases: API tokens, role look-ups and login throttling."""
+"""Account use cases: API tokens, role look-ups, login throttling and whether a session has its second factor."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
+from django.http import HttpRequest
 from django.utils import timezone
 
 from motcua.core.errors import NotFound
@@ -79,6 +80,46 @@ def has_role(user: User, role: str, agency_id: int | None = None) -> bool:
 
 def is_official(user: User) -> bool:
     return bool(grants(user))
+
+
+def needs_second_factor(user: User) -> bool:
+    """Officials (any role) and staff must confirm a TOTP code after the password; citizens never are asked here.
+
+    ``MOTCUA_REQUIRE_OFFICIAL_2FA=False`` switches this off, for a closed test bench only.
+    """
+    if not settings.MOTCUA_REQUIRE_OFFICIAL_2FA or not user.is_authenticated:
+        return False
+    return bool(user.is_staff or user.is_superuser or is_official(user))
+
+
+def session_is_fully_authenticated(request: HttpRequest) -> bool:
+    """True when the session's user has passed every factor their account requires.
+
+    For session-authenticated access (pages, admin, and API calls made with the session cookie). Bearer tokens
+    are machine credentials and are not subject to TOTP: do not call this for them.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    if not needs_second_factor(user):
+        return True
+    is_verified = getattr(user, "is_verified", None)
+    if callable(is_verified):  # set by django_otp's OTPMiddleware
+        return bool(is_verified())
+    # request.user was replaced after the middleware ran (e.g. by login()): read the session as it would.
+    return _session_device_ok(request, user)
+
+
+def _session_device_ok(request: HttpRequest, user: User) -> bool:
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.models import Device
+
+    session = getattr(request, "session", None)
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
+    if not persistent_id:
+        return False
+    device = Device.from_persistent_id(persistent_id)
+    return device is not None and device.user_id == user.pk and device.confirmed
 
 
 def is_system_admin(user: User) -> bool:

@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from motcua.accounts.models import Role
-from motcua.accounts.services import has_role, is_official
+from motcua.accounts.services import has_role, is_official, session_is_fully_authenticated
+from motcua.accounts.two_factor import second_factor_url
 from motcua.core.errors import NotFound, ProblemError, ValidationFailed
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Dossier, Status
@@ -47,13 +48,19 @@ CALENDAR_MAX_BYTES = 1024 * 1024
 
 
 def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login, then an official role somewhere; a citizen gets the 403 page, not a redirect loop."""
+    """Login, then an official role somewhere, then the second factor (TOTP) for this session.
+
+    A citizen gets the 403 page, not a redirect loop; an official who has only typed a password goes to the
+    code page (or enrolment) and comes back here afterwards.
+    """
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_official(request.user):
             raise PermissionDenied
+        if not session_is_fully_authenticated(request):
+            return redirect(second_factor_url(request.user, request.get_full_path()))
         return view(request, *args, **kwargs)
 
     return wrapper

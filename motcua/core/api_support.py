@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from motcua.core.errors import ProblemError
 
@@ -91,5 +91,15 @@ class BearerAuth(HttpBearer):
         return user
 
 
+class VerifiedSessionAuth(SessionAuth):
+    """The session cookie (with ninja's CSRF check), once the session has every factor its account needs
+    (officials: the TOTP code). Bearer tokens are machine credentials made by an administrator: no TOTP."""
+
+    def authenticate(self, request: HttpRequest, key):
+        from motcua.accounts.services import session_is_fully_authenticated
+
+        return request.user if session_is_fully_authenticated(request) else None
+
+
 def session_or_token():
-    return [BearerAuth(), django_auth]
+    return [BearerAuth(), VerifiedSessionAuth()]

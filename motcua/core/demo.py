@@ -5,11 +5,15 @@ Idempotent: running it again updates in place and creates nothing twice.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from motcua.accounts import two_factor
 from motcua.accounts.models import Role, RoleAssignment, User
 from motcua.catalog.models import Agency, AgencyKind
 
@@ -19,6 +23,30 @@ DEMO_PROVINCE = 22
 def demo_password() -> str:
     """Demo accounts only exist in demo databases; a deployment sets its own or loads no demo at all."""
     return os.environ.get("MOTCUA_DEMO_PASSWORD", "motcua-demo-2026")
+
+
+# Demo officials' authenticator secrets are derived from their usernames, so a bench script (or a person with
+# `./manage.py demo_accounts`) can compute their codes. Public on purpose: demo databases only.
+DEMO_TOTP_SALT = b"motcua-demo-totp-v1"
+DEMO_DEVICE_NAME = "Thiết bị mẫu (demo)"
+
+
+def demo_totp_key(username: str) -> str:
+    """20 bytes (RFC 4226's recommended length) as hex, the form TOTPDevice.key stores."""
+    return hmac.new(DEMO_TOTP_SALT, username.encode(), hashlib.sha256).digest()[:20].hex()
+
+
+def ensure_demo_device(user: User) -> TOTPDevice:
+    """A confirmed TOTP device with the derived secret; left alone when already right (keeps its replay state)."""
+    key = demo_totp_key(user.username)
+    device = TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME).first()
+    if device is None:
+        return TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, key=key, confirmed=True)
+    if device.key != key or not device.confirmed:
+        device.key, device.confirmed, device.last_t, device.drift = key, True, -1, 0
+        device.throttle_reset(commit=False)
+        device.save()
+    return device
 
 
 @dataclass(frozen=True)
@@ -83,6 +111,7 @@ def ensure_people() -> dict[str, int]:
         agency = agencies[o.agency]
         if agency is not None:
             RoleAssignment.objects.get_or_create(user=user, agency=agency, role=o.role)
+        ensure_demo_device(user)
     for pid, name, email, phone in CITIZENS:
         user, was_created = User.objects.get_or_create(
             personal_id=pid, defaults={"username": pid, "full_name": name, "email": email, "phone": phone}
@@ -110,9 +139,22 @@ DEMO_DOSSIERS = [
 _STAGES = ["submitted", "supplement_requested", "specialist", "leader", "result_ready", "returned"]
 
 
+def _as_applicant(code: str, citizen: User) -> dict:
+    """The example declaration, stated by this citizen: the read-only fields the registry checks are theirs."""
+    from motcua.catalog.examples import EXAMPLES
+    from motcua.catalog.models import ProcedureVersion
+
+    data = dict(EXAMPLES[code])
+    schema = ProcedureVersion.objects.get(procedure__code=code, is_current=True).form_schema
+    own = {"person.full_name": citizen.full_name, "person.personal_id": citizen.personal_id}
+    for name, spec in schema.get("properties", {}).items():
+        if spec.get("x-registry") in own and not spec.get("x-editable"):
+            data[name] = own[spec["x-registry"]]
+    return data
+
+
 def ensure_demo_dossiers() -> int:
     """A few dossiers at every stage, made through the real services; only into a database that has none."""
-    from motcua.catalog.examples import EXAMPLES
     from motcua.dossiers import services
     from motcua.dossiers.models import Dossier
 
@@ -129,7 +171,7 @@ def ensure_demo_dossiers() -> int:
         desk, specialist, leader = (staff[f"{prefix}.{r}"] for r in ("motcua", "chuyenvien", "lanhdao"))
         citizen = User.objects.get(personal_id=pid)
         dossier = services.submit_dossier(
-            citizen, procedure_code=code, agency_code=agency.code, channel="online", data=EXAMPLES[code]
+            citizen, procedure_code=code, agency_code=agency.code, channel="online", data=_as_applicant(code, citizen)
         ).dossier
         target = _STAGES.index(stage)
         if stage == "supplement_requested":
@@ -191,9 +233,15 @@ def load_demo(stdout=None) -> dict:
 
 
 def demo_accounts() -> list[dict]:
+    """Every demo account; officials with their authenticator secret (base32) and the code it accepts now."""
     rows = []
+    devices = {
+        d.user.username: d
+        for d in TOTPDevice.objects.filter(name=DEMO_DEVICE_NAME, confirmed=True).select_related("user")
+    }
     for o in OFFICIALS:
         ra = RoleAssignment.objects.filter(user__username=o.username, role=o.role).select_related("agency").first()
+        device = devices.get(o.username)
         rows.append(
             {
                 "username": o.username,
@@ -201,6 +249,8 @@ def demo_accounts() -> list[dict]:
                 "role": o.role,
                 "agency": ra.agency.code if ra else None,
                 "agency_name": ra.agency.name if ra else None,
+                "totp_secret_base32": two_factor.base32_secret(device) if device else None,
+                "totp_code": two_factor.next_code(device)[0] if device else None,
             }
         )
     for pid, name, _email, _phone in CITIZENS:

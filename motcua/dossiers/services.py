@@ -26,6 +26,9 @@ from motcua.catalog.models import Agency, OnlineLevel, Procedure, ProcedureOffer
 from motcua.catalog.selectors import submission_target
 from motcua.catalog.workflow import choose_variant
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.identifiers import validate_tax_code
+from motcua.identity import services as identity
+from motcua.identity.registry import pending_ref
 from motcua.worktime.services import calendar_for
 
 from . import codes
@@ -308,8 +311,15 @@ def submit_dossier(
     data: dict,
     applicant: dict | None = None,
     idempotency_key: str | None = None,
+    data_sources: dict | None = None,
+    enterprise: dict | None = None,
 ) -> SubmitResult:
-    """Receive a dossier: validate the declaration, give it a code and PIN, start the acceptance clock."""
+    """Receive a dossier: validate the declaration, check the applicant against the population registry, give
+    it a code and PIN, start the acceptance clock.
+
+    `data_sources` says which answers came from the registry (provide once); `enterprise` ({"tax_code", "name"})
+    is the enterprise a business representative acts for, recorded with the person.
+    """
     if channel not in Channel.values:
         raise ValidationFailed(
             "Kênh nộp không hợp lệ.", errors=[{"field": "channel", "message": "online, in_person hoặc post."}]
@@ -330,6 +340,16 @@ def submit_dossier(
         raise ValidationFailed("Cơ quan không nhận hồ sơ thủ tục này qua bưu chính.")
     validate_declaration(version.form_schema, data, cache_key=f"{version.pk}:{version.number}")
     who = _applicant_fields(user, channel, agency, applicant)
+    who.update(_enterprise_fields(enterprise))
+    # Outside the transaction: the audit record of the registry look-up stays even when the dossier is refused.
+    who["identity_status"] = identity.verify_applicant(
+        user,
+        data=data,
+        procedure_code=procedure.code,
+        dossier_ref=pending_ref(procedure.code),
+        schema=version.form_schema,
+    )
+    who["data_sources"] = data_sources or {}
 
     try:
         with transaction.atomic():
@@ -345,6 +365,17 @@ def submit_dossier(
             raise
         return _replay(previous, req_hash)
     return result
+
+
+def _enterprise_fields(enterprise: dict | None) -> dict:
+    if not enterprise:
+        return {}
+    tax_code = str(enterprise.get("tax_code", "")).strip()
+    try:
+        validate_tax_code(tax_code)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), errors=[{"field": "enterprise.tax_code", "message": str(exc)}]) from None
+    return {"enterprise_tax_code": tax_code, "enterprise_name": str(enterprise.get("name", ""))[:255]}
 
 
 def _replay(previous: IdempotencyKey, req_hash: str) -> SubmitResult:
@@ -421,7 +452,9 @@ def save_draft(
     return draft
 
 
-def submit_draft(user: User, draft: Dossier) -> SubmitResult:
+def submit_draft(
+    user: User, draft: Dossier, *, data_sources: dict | None = None, enterprise: dict | None = None
+) -> SubmitResult:
     if draft.applicant_id != user.id or draft.status != Status.DRAFT:
         raise NotFound("Không tìm thấy bản nháp.")
     with transaction.atomic():  # the draft disappears exactly when its dossier exists
@@ -431,6 +464,8 @@ def submit_draft(user: User, draft: Dossier) -> SubmitResult:
             agency_code=draft.agency.code,
             channel=Channel.ONLINE,
             data=draft.data,
+            data_sources=data_sources,
+            enterprise=enterprise,
         )
         Dossier.objects.filter(pk=draft.pk, status=Status.DRAFT).delete()
     return result

@@ -310,6 +310,7 @@ class SchemaForm(forms.Form):
         *,
         data_dict: dict | None = None,
         add_rows: tuple[str, ...] | list[str] = (),
+        prefill: dict[str, dict] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(data, files, **kwargs)
@@ -320,6 +321,45 @@ class SchemaForm(forms.Form):
         self.fields = builder.fields
         if data_dict is not None:
             self.initial = {**flatten(data_dict, self.kinds), **self.initial}
+        self.prefill: dict[str, dict] = {}
+        self._apply_prefill(prefill or {})
+
+    # --- provide once: values from the population registry ----------------------------------------------------
+    def _apply_prefill(self, prefill: dict[str, dict]) -> None:
+        """Fill fields from the registry. A read-only one shows the registry value (HTML readonly) and, whatever
+        the browser posts, keeps it: the server puts the registry value back before validation. An editable one
+        is only a starting value (a draft's own answer wins)."""
+        locked: dict[str, Any] = {}
+        for name, spec in prefill.items():
+            field = self.fields.get(name)
+            if field is None or not isinstance(spec, dict) or "value" not in spec:
+                continue
+            self.prefill[name] = spec
+            value = spec["value"]
+            widget = field.widget
+            if isinstance(self.auto_id, str) and "%s" in self.auto_id:  # the source badge describes the field
+                own = self.auto_id % name
+                described = [f"{own}_nguon"] + ([f"{own}_helptext"] if field.help_text else [])
+                widget.attrs["aria-describedby"] = " ".join(described)
+            if spec.get("editable"):
+                if _empty(self.initial.get(name)):
+                    self.initial[name] = value
+                continue
+            self.initial[name] = value
+            locked[name] = value
+            if isinstance(widget, (forms.RadioSelect, forms.Select, forms.CheckboxInput)):
+                widget.attrs["disabled"] = True  # no readonly for choices; the server supplies the value anyway
+            else:
+                widget.attrs["readonly"] = True
+        if locked and self.is_bound:
+            data = self.data.copy()
+            for name, value in locked.items():
+                data[name] = _choice_value(value) if not isinstance(value, str) else value
+            self.data = data
+
+    def registry_source(self, name: str) -> dict | None:
+        """{"value", "source", "editable"} when the field was filled from the registry."""
+        return self.prefill.get(name)
 
     def _row_counts(self, data: Any, data_dict: dict, add_rows: Any) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -345,7 +385,7 @@ class SchemaForm(forms.Form):
             out = []
             for item in items:
                 if item[0] == "field":
-                    out.append({"kind": "field", "field": self[item[1]]})
+                    out.append({"kind": "field", "field": self[item[1]], "registry": self.prefill.get(item[1])})
                 elif item[0] == "group":
                     _, path, title, description, children = item
                     out.append(

@@ -23,6 +23,9 @@ from motcua.catalog.services import current_version
 from motcua.core.errors import NotFound, ProblemError
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Dossier, Status
+from motcua.identity import oidc as eid
+from motcua.identity import registry
+from motcua.identity import services as identity
 
 from .forms import AgencyForm, DocumentsForm, LookupForm, SearchForm, SupplementForm, UploadForm, WithdrawForm
 from .schema_form import build_form_class, display_rows
@@ -183,23 +186,28 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     if not offerings:
         messages.error(request, _("Thủ tục này chưa được cung cấp trực tuyến."))
         return redirect("portal:procedure", code=proc.code)
+    refusal = _assurance_refusal(request, proc, version)
+    if refusal is not None:
+        return refusal
     draft = _draft_of(request, proc, request.POST.get("nhap") or request.GET.get("nhap"))
     FormClass = build_form_class(version.form_schema)
+    prefill = _prefill(request, version)
+    documents, provided = _documents_to_ask(version)
     status = 200
     if request.method == "GET":
         agency_code = request.GET.get("agency") or (draft.agency.code if draft else "")
         agency_form = AgencyForm(offerings=offerings, initial={"agency": agency_code})
-        form = FormClass(data_dict=draft.data if draft else None)
-        docs_form = DocumentsForm(documents=version.documents)
+        form = FormClass(data_dict=draft.data if draft else None, prefill=prefill)
+        docs_form = DocumentsForm(documents=documents)
     else:
         agency_form = AgencyForm(request.POST, offerings=offerings)
-        form = FormClass(request.POST)
-        docs_form = DocumentsForm(request.POST, request.FILES, documents=version.documents)
+        form = FormClass(request.POST, prefill=prefill)
+        docs_form = DocumentsForm(request.POST, request.FILES, documents=documents)
         intent = request.POST.get("intent", "submit")
         if intent.startswith("add:"):  # one more row in a repeatable group; nothing is checked or saved yet
-            form = FormClass(data_dict=form.partial_data(), add_rows=[intent[4:]])
+            form = FormClass(data_dict=form.partial_data(), add_rows=[intent[4:]], prefill=prefill)
             agency_form = AgencyForm(offerings=offerings, initial={"agency": request.POST.get("agency")})
-            docs_form = DocumentsForm(documents=version.documents)
+            docs_form = DocumentsForm(documents=documents)
             response = None
         elif intent == "draft":
             response = _save_draft(request, proc, agency_form, form, draft)
@@ -219,11 +227,69 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "agency_form": agency_form,
             "docs_form": docs_form,
+            "provided_documents": provided,
             "draft": draft,
             "form_errors": form.non_field_errors(),
         },
         status=status,
     )
+
+
+def _assurance_refusal(request: HttpRequest, proc: Procedure, version) -> HttpResponse | None:
+    """A page saying the procedure needs a higher eID level, with a way to log in again at that level."""
+    need = identity.required_assurance(version)
+    have = identity.user_assurance(request.user, session=request.session)
+    if identity.assurance_sufficient(have, need):
+        return None
+    return render(
+        request,
+        "identity/assurance_required.html",
+        {
+            "procedure": proc,
+            "need": need,
+            "need_label": identity.assurance_label(need),
+            "have_label": identity.assurance_label(have),
+            "eid_enabled": eid.enabled(),
+            "next": request.get_full_path(),
+        },
+        status=403,
+    )
+
+
+def _prefill(request: HttpRequest, version) -> dict[str, dict]:
+    """Registry values for a logged-in citizen ("provide once"); empty, with a note, when the registry is down."""
+    if not getattr(request.user, "is_citizen", False):
+        return {}
+    prefill, available = identity.prefill_for_session(request.session, request.user, version)
+    if not available and request.method == "GET":
+        messages.info(
+            request,
+            _(
+                "Tạm thời chưa lấy được thông tin của bạn từ Cơ sở dữ liệu quốc gia về dân cư: "
+                "vui lòng tự điền tờ khai, hồ sơ sẽ được đối chiếu sau."
+            ),
+        )
+    return prefill
+
+
+def _documents_to_ask(version) -> tuple[list[dict], list[dict]]:
+    """(documents the applicant may upload, documents the registry provides): never ask for what it holds."""
+    documents = list(version.documents or [])
+    if not registry.configured():
+        return documents, []
+    provided = identity.registry_documents(documents)
+    return (
+        [d for d in documents if str(d.get("code")) not in provided],
+        [d for d in documents if str(d.get("code")) in provided],
+    )
+
+
+def _provenance(request, form, data: dict) -> dict:
+    """Where each pre-filled answer came from, and the enterprise a business representative acts for."""
+    return {
+        "data_sources": identity.data_sources(form.prefill, data) if form.prefill else {},
+        "enterprise": identity.session_enterprise(request.session),
+    }
 
 
 def _save_draft(request, proc, agency_form, form, draft) -> HttpResponse | None:
@@ -257,10 +323,15 @@ def _submit(request, proc, agency_form, form, docs_form, draft) -> HttpResponse 
             draft = services.save_draft(
                 request.user, procedure_code=proc.code, agency_code=agency_code, data=data, draft=draft
             )
-            result = services.submit_draft(request.user, draft)
+            result = services.submit_draft(request.user, draft, **_provenance(request, form, data))
         else:
             result = services.submit_dossier(
-                request.user, procedure_code=proc.code, agency_code=agency_code, channel="online", data=data
+                request.user,
+                procedure_code=proc.code,
+                agency_code=agency_code,
+                channel="online",
+                data=data,
+                **_provenance(request, form, data),
             )
     except ProblemError as exc:
         messages.error(request, exc.detail)

@@ -9,11 +9,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from motcua.accounts.models import Role, RoleAssignment, User
+from motcua.accounts.testing import signed_in_client as client_for  # officials: password and TOTP both done
 from motcua.audit.models import AuditRecord
 from motcua.dossiers.models import Dossier, Status
-from motcua.portal.tests.helpers import accepted, client_for, submit_online, text_of
+from motcua.portal.tests.helpers import accepted, submit_online, text_of
 from motcua.worktime.models import CalendarDay
 
 PAGES = ["/can-bo/", "/can-bo/mot-cua/", "/can-bo/viec-cua-toi/", "/can-bo/ho-so/"]
@@ -224,3 +226,21 @@ def test_calendar_upload_imports_and_reports_bad_files(world, admin_user):
     text = text_of(response)
     assert "Tệp lịch có 2 lỗi" in text and "Ngày không hợp lệ" in text
     assert CalendarDay.objects.count() == 1
+
+
+# --- second factor ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [*PAGES, "/can-bo/lich/", "/can-bo/ho-so/000.31.10.H49-260101-0001/"])
+def test_officials_with_only_a_password_are_sent_to_the_second_factor(world, url):
+    # given an official whose session has the password but no code yet (and no authenticator enrolled)
+    client = Client()
+    client.force_login(world.desk)
+    # when any back-office page is asked for
+    response = client.get(url)
+    # then they are sent to enrol an authenticator, coming back to this page afterwards
+    assert response.status_code == 302
+    assert response["Location"].startswith("/tai-khoan/thiet-lap-2-buoc/?next=")
+    # and once a device exists, to the code page instead
+    TOTPDevice.objects.create(user=world.desk, name="Điện thoại", confirmed=True)
+    assert client.get(url)["Location"].startswith("/tai-khoan/xac-thuc-2-buoc/?next=")

@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.management import call_command
 
+from motcua.accounts.testing import otp_force_login
 from motcua.catalog.admin import ProcedureVersionForm
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.workflow import default_workflow
@@ -66,7 +67,7 @@ def test_admin_pages_render(client, small_catalogue):  # noqa: F811
 
     services.load_catalog(small_catalogue)
     admin_user = get_user_model().objects.create_superuser("quan_tri", password="mat-khau-quan-tri-1")
-    client.force_login(admin_user)
+    otp_force_login(client, admin_user)
     version = ProcedureVersion.objects.get(procedure__code="1.009664", is_current=True)
     # when the catalogue's admin pages are opened / then they render
     for url in (

@@ -1,5 +1,6 @@
 """The whole journey in a real browser against the real server: citizen submits online, desk accepts,
-specialist forwards, leader signs, desk returns, citizen sees the result.
+specialist forwards, leader signs, desk returns, citizen sees the result. Officials pass the second factor
+(TOTP) with the code computed from their demo secret.
 
 Drives Debian's chromium through Playwright (never `playwright install`). Skipped when chromium is missing,
 unless MOTCUA_REQUIRE_SERVICES=1 (CI), where a missing browser is a failure.
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import time
+from base64 import b32decode
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,10 +97,29 @@ def shots(tmp_path) -> Path:
     return where
 
 
+def totp_code(username: str, secret_base32: str) -> str:
+    """The code from the demo secret (RFC 6238, as the official's phone computes it), for the time step the
+    device accepts next: an official logging in twice within 30 seconds cannot reuse a code (replay protection),
+    so the second login types the next step's code, or waits for it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from motcua.accounts.two_factor import code_at, next_code
+
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    assert device.bin_key == b32decode(secret_base32 + "=" * (-len(secret_base32) % 8))
+    code, wait = next_code(device)
+    if wait:
+        time.sleep(wait)
+        code, _ = next_code(device)
+    t_now = (int(time.time()) - device.t0) // device.step + device.drift
+    assert code in {code_at(device, t) for t in range(t_now - 1, t_now + 2)}
+    return code
+
+
 def test_online_birth_registration_from_submission_to_returned_result(server, browser, shots):
     from playwright.sync_api import expect
 
-    from motcua.core.demo import demo_agencies, demo_password, load_demo
+    from motcua.core.demo import demo_accounts, demo_agencies, demo_password, load_demo
 
     # given the demo world: Quảng Ninh's agencies, the catalogue, the 2026 calendar, demo officials and citizens
     load_demo()
@@ -111,12 +133,18 @@ def test_online_birth_registration_from_submission_to_returned_result(server, br
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
 
+    secrets = {a["username"]: a.get("totp_secret_base32") for a in demo_accounts()}
+
     def login(username: str) -> None:
         page.goto(f"{base}/tai-khoan/dang-nhap/")
         expect(page.get_by_text("Đăng nhập bằng định danh điện tử quốc gia (VNeID) – sắp có")).to_be_visible()
         page.get_by_label("Tên đăng nhập hoặc số định danh cá nhân").fill(username)
         page.get_by_label("Mật khẩu").fill(password)
         page.get_by_role("button", name="Đăng nhập").click()
+        if secrets.get(username):  # officials: the second factor, typed like an authenticator app shows it
+            expect(page.get_by_role("heading", level=1)).to_have_text("Xác thực hai bước")
+            page.get_by_label("Mã xác thực (6 chữ số)").fill(totp_code(username, secrets[username]))
+            page.get_by_role("button", name="Xác nhận").click()
         expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
 
     def logout() -> None:

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make run`'s last step: the simulated national systems, the background worker and the web server, together.
+# Stopping it (Ctrl-C) stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+PORT=${PORT:-8000}
+EID_PORT=${EID_PORT:-9101}
+REGISTRY_PORT=${REGISTRY_PORT:-9102}
+DATA=${MOTCUA_DATA_DIR:-./var}
+mkdir -p "$DATA"
+
+# The relying party's client secret is made once per installation and never committed.
+secret_file="$DATA/oidc-client-secret"
+if [ ! -s "$secret_file" ]; then
+  (umask 077; "$PY" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$secret_file")
+fi
+population="$DATA/population.jsonl.gz"
+if [ ! -s "$population" ]; then
+  echo "Tạo dân cư tổng hợp (100.000 người, tỉnh Quảng Ninh)…"
+  "$PY" -m simulators.population --n 100000 --seed 22 --out "$population"
+fi
+
+export MOTCUA_OIDC_ISSUER="http://127.0.0.1:$EID_PORT"
+export MOTCUA_OIDC_CLIENT_ID=motcua
+MOTCUA_OIDC_CLIENT_SECRET="$(cat "$secret_file")"
+export MOTCUA_OIDC_CLIENT_SECRET
+export MOTCUA_REGISTRY_URL="http://127.0.0.1:$REGISTRY_PORT"
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+"$PY" -m simulators.eid --port "$EID_PORT" --issuer "$MOTCUA_OIDC_ISSUER" --client-id "$MOTCUA_OIDC_CLIENT_ID" \
+  --client-secret "$MOTCUA_OIDC_CLIENT_SECRET" --redirect-uri "http://127.0.0.1:$PORT/dinh-danh/callback/" \
+  --population "$population" &
+pids+=($!)
+"$PY" -m simulators.registry --port "$REGISTRY_PORT" --population "$population" &
+pids+=($!)
+"$PY" manage.py run_worker &
+pids+=($!)
+
+echo "Định danh điện tử (mô phỏng): $MOTCUA_OIDC_ISSUER   CSDL dân cư (mô phỏng): $MOTCUA_REGISTRY_URL"
+.venv/bin/gunicorn motcua.wsgi --bind "127.0.0.1:$PORT" --workers "${WORKERS:-2}" --access-logfile - --log-level warning
