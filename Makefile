@@ -38,11 +38,10 @@ run: demo
 	@echo "  Cán bộ (back office): http://127.0.0.1:$(PORT)/can-bo/"
 	@echo "  API và tài liệu:    http://127.0.0.1:$(PORT)/api/docs"
 	@echo "  Quản trị:           http://127.0.0.1:$(PORT)/admin/"
+	@echo "  Cán bộ đăng nhập bằng mật khẩu rồi mã xác thực 2 bước: ./manage.py totp_code <tên đăng nhập>"
 	@$(BIN)/python manage.py demo_accounts
 	@echo
-	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/python manage.py run_worker & worker=$$!; \
-	$(BIN)/gunicorn motcua.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --log-level warning
+	@PORT=$(PORT) WORKERS=$(WORKERS) scripts/run.sh
 
 lint: install
 	$(BIN)/ruff check .
