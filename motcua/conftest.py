@@ -10,6 +10,8 @@ import pytest
 
 REQUIRE_SERVICES = os.environ.get("MOTCUA_REQUIRE_SERVICES") == "1"
 
+pytest_plugins = ["motcua.browser_fixtures"]
+
 BIRTH_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
