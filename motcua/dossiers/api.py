@@ -79,6 +79,9 @@ class DossierOut(Schema):
     apology_due: bool
     acceptance_breached: bool
     supplement_count: int
+    identity_status: str
+    enterprise_tax_code: str
+    enterprise_name: str
 
 
 class DossierCreated(DossierOut):
@@ -146,6 +149,9 @@ def summary(d: Dossier) -> dict:
         "apology_due": d.apology_due,
         "acceptance_breached": d.acceptance_breached,
         "supplement_count": d.supplement_count,
+        "identity_status": d.identity_status,
+        "enterprise_tax_code": d.enterprise_tax_code,
+        "enterprise_name": d.enterprise_name,
     }
 
 
