@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from motcua.accounts.services import hit_rate_limit
 from motcua.core.api_support import session_or_token
 from motcua.core.errors import NotFound, ProblemError
+from motcua.identity import services as identity
 
 from . import selectors, services
 from .models import Dossier
@@ -201,6 +202,7 @@ def create(request: HttpRequest, payload: DossierIn, idempotency_key: str | None
         data=payload.data,
         applicant=payload.applicant,
         idempotency_key=idempotency_key,
+        assurance=identity.user_assurance(request.user),
     )
     body = summary(result.dossier)
     body["pin"] = result.pin

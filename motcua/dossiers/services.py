@@ -313,12 +313,14 @@ def submit_dossier(
     idempotency_key: str | None = None,
     data_sources: dict | None = None,
     enterprise: dict | None = None,
+    assurance: str | None = None,
 ) -> SubmitResult:
     """Receive a dossier: validate the declaration, check the applicant against the population registry, give
     it a code and PIN, start the acceptance clock.
 
     `data_sources` says which answers came from the registry (provide once); `enterprise` ({"tax_code", "name"})
-    is the enterprise a business representative acts for, recorded with the person.
+    is the enterprise a business representative acts for, recorded with the person. `assurance` is the eID level
+    of the caller's login, checked against what the procedure requires (None: a trusted internal caller).
     """
     if channel not in Channel.values:
         raise ValidationFailed(
@@ -338,6 +340,13 @@ def submit_dossier(
         raise ValidationFailed("Thủ tục này chưa được cung cấp trực tuyến tại cơ quan đã chọn.")
     if channel == Channel.POST and not offering.accepts_post:
         raise ValidationFailed("Cơ quan không nhận hồ sơ thủ tục này qua bưu chính.")
+    if assurance is not None and channel == Channel.ONLINE:
+        needed = identity.required_assurance(version)
+        if not identity.assurance_sufficient(assurance, needed):
+            raise PermissionDenied(
+                f"Thủ tục này yêu cầu đăng nhập bằng định danh điện tử mức {identity.assurance_label(needed)}; "
+                f"lần đăng nhập hiện tại ở mức {identity.assurance_label(assurance)}."
+            )
     validate_declaration(version.form_schema, data, cache_key=f"{version.pk}:{version.number}")
     who = _applicant_fields(user, channel, agency, applicant)
     who.update(_enterprise_fields(enterprise))

@@ -72,3 +72,23 @@ def test_a_registry_outage_still_accepts_the_dossier_flagged_to_be_verified(real
     desk = signed_in_client(real_birth_form.desk)
     assert "Cần xác minh danh tính" in desk.get("/can-bo/mot-cua/").content.decode()
     assert "Cần xác minh" in desk.get(f"/can-bo/ho-so/{code}/").content.decode()
+
+
+def test_a_procedure_needing_eid_level_2_refuses_a_password_login_over_the_api(world):
+    # given the commune's procedure now requires eID level 2, and the citizen last logged in with a password
+    world.version.form_schema = {**world.version.form_schema, "x-min-assurance": "loa2"}
+    world.version.save()
+    # when she submits through the API
+    response = submit(
+        world,
+        {
+            "ho_ten_tre": "Nguyễn Minh Khang",
+            "ngay_sinh": "2026-11-20",
+            "gioi_tinh": "nam",
+            "ho_ten_me": "Trần Thị Bích",
+        },
+    )
+    # then it is refused, saying which level is needed, and nothing is saved
+    problem = assert_problem(response, 403)
+    assert "mức" in problem["detail"]
+    assert not Dossier.objects.exists()
