@@ -202,7 +202,7 @@ def create(request: HttpRequest, payload: DossierIn, idempotency_key: str | None
         data=payload.data,
         applicant=payload.applicant,
         idempotency_key=idempotency_key,
-        assurance=identity.user_assurance(request.user),
+        assurance=lambda: identity.user_assurance(request.user),
     )
     body = summary(result.dossier)
     body["pin"] = result.pin

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -313,14 +314,15 @@ def submit_dossier(
     idempotency_key: str | None = None,
     data_sources: dict | None = None,
     enterprise: dict | None = None,
-    assurance: str | None = None,
+    assurance: str | Callable[[], str] | None = None,
 ) -> SubmitResult:
     """Receive a dossier: validate the declaration, check the applicant against the population registry, give
     it a code and PIN, start the acceptance clock.
 
     `data_sources` says which answers came from the registry (provide once); `enterprise` ({"tax_code", "name"})
     is the enterprise a business representative acts for, recorded with the person. `assurance` is the eID level
-    of the caller's login, checked against what the procedure requires (None: a trusted internal caller).
+    of the caller's login (or a function giving it, asked only when the procedure requires a level), checked
+    against what the procedure requires (None: a trusted internal caller).
     """
     if channel not in Channel.values:
         raise ValidationFailed(
@@ -342,7 +344,9 @@ def submit_dossier(
         raise ValidationFailed("Cơ quan không nhận hồ sơ thủ tục này qua bưu chính.")
     if assurance is not None and channel == Channel.ONLINE:
         needed = identity.required_assurance(version)
-        if not identity.assurance_sufficient(assurance, needed):
+        if needed != "none" and callable(assurance):
+            assurance = assurance()
+        if needed != "none" and not identity.assurance_sufficient(assurance, needed):
             raise PermissionDenied(
                 f"Thủ tục này yêu cầu đăng nhập bằng định danh điện tử mức {identity.assurance_label(needed)}; "
                 f"lần đăng nhập hiện tại ở mức {identity.assurance_label(assurance)}."
