@@ -60,5 +60,5 @@ bench: install
 
 # Refresh the English catalogue after changing user-facing text (needs GNU gettext); commit the .po and the .mo.
 messages: install
-	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=bench --ignore="*/tests/*" --no-obsolete
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=bench --ignore="*/tests/*" --ignore=simulators --no-obsolete
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv

@@ -90,7 +90,8 @@ def setup_database() -> dict:
         "created_at timestamptz not null)",
     )
     accounts = json.loads(manage("demo_accounts", "--json", capture=True))
-    citizen = next(a for a in accounts if a["role"] == "citizen")
+    # the example declaration is stated by Trần Thị Bích: her token, or the registry check would refuse it
+    citizen = next(a for a in accounts if a.get("personal_id") == "022192004567")
     commune = next(a for a in accounts if a["username"] == "xa.motcua")["agency"]
     token = manage("create_api_token", citizen["username"], capture=True).strip()
     return {"token": token, "agency": commune}
