@@ -8,19 +8,25 @@ from motcua.accounts.models import Role, User
 from motcua.accounts.services import agencies_for, grants, is_system_admin
 from motcua.audit import services as audit
 from motcua.core.errors import NotFound
+from motcua.identity.models import EnterpriseRepresentative
 
 from . import codes
 from .models import OPEN_STATUSES, Dossier, Status
 
 
 def visible_dossiers(user: User) -> QuerySet[Dossier]:
-    """Officials see their agencies' dossiers; citizens their own. Drafts only to their author."""
+    """Officials see their agencies' dossiers; citizens their own and their enterprises'. Drafts only to their
+    author."""
     qs = Dossier.objects.select_related("procedure", "agency", "version")
     if not user.is_authenticated:
         return qs.none()
     if is_system_admin(user):
         return qs.filter(~Q(status=Status.DRAFT) | Q(applicant=user))
     mine = Q(applicant=user)
+    # A business representative also sees the dossiers filed for the enterprises the eID says they act for.
+    tax_codes = list(EnterpriseRepresentative.objects.filter(user=user).values_list("enterprise__tax_code", flat=True))
+    if tax_codes:
+        mine |= Q(enterprise_tax_code__in=tax_codes) & ~Q(status=Status.DRAFT)
     agencies = agencies_for(user)
     if agencies:
         return qs.filter(mine | (Q(agency_id__in=agencies) & ~Q(status=Status.DRAFT)))

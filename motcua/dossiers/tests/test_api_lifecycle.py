@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from motcua.dossiers.models import Dossier, DossierAction
@@ -335,3 +336,45 @@ def test_sweep_uses_each_agencys_own_desk_hours(world):
     sweep(now)
     # then both are due soon (≤ 8 working hours left by their own desk hours)
     assert set(Dossier.objects.filter(due_soon=True).values_list("pk", flat=True)) == {short_day.pk, normal_day.pk}
+
+
+def test_representatives_of_one_enterprise_see_its_dossiers(world):
+    from django.utils import timezone as tz
+
+    from motcua.conftest import VALID_BIRTH
+    from motcua.dossiers import services
+    from motcua.identity.models import Enterprise, EnterpriseRepresentative
+
+    # given both citizens represent the same enterprise, and one of them files for it
+    enterprise = Enterprise.objects.create(tax_code="5701234566", name="Công ty TNHH Cơ khí Hạ Long")
+    for person in (world.citizen, world.other_citizen):
+        EnterpriseRepresentative.objects.create(enterprise=enterprise, user=person, last_seen_at=tz.now())
+    filed = services.submit_dossier(
+        world.citizen,
+        procedure_code="1.001193",
+        agency_code=world.agency.code,
+        channel="online",
+        data=VALID_BIRTH,
+        enterprise={"tax_code": "5701234566", "name": enterprise.name},
+    ).dossier
+    # then the other representative sees it, and a citizen outside the enterprise does not
+    assert Api(world.tokens["other_citizen"]).get(f"/api/v1/dossiers/{filed.code}").status_code == 200
+    EnterpriseRepresentative.objects.filter(user=world.other_citizen).delete()
+    assert Api(world.tokens["other_citizen"]).get(f"/api/v1/dossiers/{filed.code}").status_code == 404
+
+
+def test_an_invalid_enterprise_tax_code_is_refused(world):
+    from motcua.conftest import VALID_BIRTH
+    from motcua.core.errors import ValidationFailed
+    from motcua.dossiers import services
+
+    with pytest.raises(ValidationFailed):
+        services.submit_dossier(
+            world.citizen,
+            procedure_code="1.001193",
+            agency_code=world.agency.code,
+            channel="online",
+            data=VALID_BIRTH,
+            enterprise={"tax_code": "5701234567", "name": "Sai mã"},
+        )
+    assert not Dossier.objects.exists()
