@@ -202,6 +202,12 @@ MOTCUA_OIDC_ISSUER = os.environ.get("MOTCUA_OIDC_ISSUER", "")
 MOTCUA_OIDC_CLIENT_ID = os.environ.get("MOTCUA_OIDC_CLIENT_ID", "motcua")
 MOTCUA_OIDC_CLIENT_SECRET = os.environ.get("MOTCUA_OIDC_CLIENT_SECRET", "")
 MOTCUA_OIDC_CLOCK_SKEW_SECONDS = int(os.environ.get("MOTCUA_OIDC_CLOCK_SKEW_SECONDS", "60"))
+# The ID-token claim carrying the 12-digit personal ID number, and extra `acr` values of another provider mapped
+# to our levels, e.g. MOTCUA_OIDC_EXTRA_ACR_LEVELS="gold=loa2,silver=loa1".
+MOTCUA_OIDC_PERSONAL_ID_CLAIM = os.environ.get("MOTCUA_OIDC_PERSONAL_ID_CLAIM", "personal_id")
+MOTCUA_OIDC_EXTRA_ACR_LEVELS = dict(
+    pair.split("=", 1) for pair in os.environ.get("MOTCUA_OIDC_EXTRA_ACR_LEVELS", "").split(",") if "=" in pair
+)
 # Population registry (national population database) API; unset = no registry: dossiers are flagged unverified.
 MOTCUA_REGISTRY_URL = os.environ.get("MOTCUA_REGISTRY_URL", "")
 MOTCUA_REGISTRY_TIMEOUT_SECONDS = float(os.environ.get("MOTCUA_REGISTRY_TIMEOUT_SECONDS", "3"))

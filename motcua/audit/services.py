@@ -130,3 +130,21 @@ def _verify_shard(shard: int, head: AuditHead | None, batch: int) -> Iterator[Ch
             yield ChainProblem(shard, last_seq, "đầu chuỗi đã bị xoá")
     elif head.seq != last_seq or head.hash != prev_hash:
         yield ChainProblem(shard, head.seq, "bản ghi cuối chuỗi đã bị xoá")
+
+
+def may_read_audit_log(user: Any) -> bool:
+    """Auditors (read-only) and system administrators."""
+    from motcua.accounts.models import Role
+    from motcua.accounts.services import has_role, is_system_admin
+
+    return bool(getattr(user, "is_authenticated", False)) and (has_role(user, Role.AUDITOR) or is_system_admin(user))
+
+
+def search_log(*, object_id: str = "", action: str = "", limit: int = 200):
+    """The latest records, newest first, optionally for one object (a dossier code) or one action prefix."""
+    qs = AuditRecord.objects.order_by("-at", "-id")
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    return qs[:limit]

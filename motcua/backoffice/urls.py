@@ -11,4 +11,5 @@ urlpatterns = [
     path("ho-so/<str:code>/", views.dossier, name="dossier"),
     path("ho-so/<str:code>/giay-to/<int:doc_id>/", views.document, name="document"),
     path("lich/", views.calendar, name="calendar"),
+    path("nhat-ky/", views.audit_log, name="audit_log"),
 ]

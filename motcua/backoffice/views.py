@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 from motcua.accounts.models import Role
 from motcua.accounts.services import has_role, is_official, session_is_fully_authenticated
 from motcua.accounts.two_factor import second_factor_url
+from motcua.audit import services as audit
 from motcua.core.errors import NotFound, ProblemError, ValidationFailed
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Dossier, Status
@@ -351,4 +352,33 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "backoffice/calendar.html",
         {"days": days, "year": year, "years": years, "form": form, "problems": problems},
         status=status,
+    )
+
+
+@official_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit trail, read-only, for auditors and system administrators, with an integrity check on demand."""
+    if not audit.may_read_audit_log(request.user):
+        raise PermissionDenied
+    object_id = (request.GET.get("ma") or "").strip()[:64]
+    action = (request.GET.get("hanh_dong") or "").strip()[:64]
+    problems = None
+    if request.GET.get("kiem_tra") == "1":
+        problems = list(audit.verify_chain())
+    audit.record(
+        actor=request.user,
+        action="audit.read",
+        obj_type="audit",
+        obj_id=object_id or "*",
+        reason="xem nhật ký kiểm toán",
+    )
+    return render(
+        request,
+        "backoffice/audit_log.html",
+        {
+            "records": audit.search_log(object_id=object_id, action=action),
+            "object_id": object_id,
+            "action": action,
+            "problems": problems,
+        },
     )

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from motcua.accounts.models import Role, User
 from motcua.accounts.services import agencies_for, grants, is_system_admin
 from motcua.audit import services as audit
+from motcua.catalog.models import Agency, AgencyKind
 from motcua.core.errors import NotFound
 from motcua.identity.models import EnterpriseRepresentative
 
@@ -29,8 +30,21 @@ def visible_dossiers(user: User) -> QuerySet[Dossier]:
         mine |= Q(enterprise_tax_code__in=tax_codes) & ~Q(status=Status.DRAFT)
     agencies = agencies_for(user)
     if agencies:
-        return qs.filter(mine | (Q(agency_id__in=agencies) & ~Q(status=Status.DRAFT)))
+        theirs = Q(agency_id__in=agencies)
+        # An auditor or a linked-service coordinator at a province sees (read-only: they hold no step's role)
+        # every dossier of the province's agencies.
+        provinces = province_codes_overseen(user)
+        if provinces:
+            theirs |= Q(agency__province_code__in=provinces)
+        return qs.filter(mine | (theirs & ~Q(status=Status.DRAFT)))
     return qs.filter(mine)
+
+
+def province_codes_overseen(user: User) -> list[str]:
+    wide = {g.agency_id for g in grants(user) if g.role in (Role.AUDITOR, Role.COORDINATOR)}
+    if not wide:
+        return []
+    return list(Agency.objects.filter(id__in=wide, kind=AgencyKind.PROVINCE).values_list("province_code", flat=True))
 
 
 def dossier_for(user: User, code: str, *, reason: str = "xem hồ sơ", audit_read: bool = True) -> Dossier:

@@ -352,11 +352,14 @@ def _spend_nonce(nonce: str, exp: float) -> None:
 
 
 def _identity(claims: dict, id_token: str) -> EidIdentity:
-    pid = str(claims.get("personal_id") or "")
+    # Claim names are configuration, so a deployment can point the platform at another standard provider
+    # (e.g. Keycloak with a mapper that puts the personal ID number in its own claim).
+    pid = str(claims.get(settings.MOTCUA_OIDC_PERSONAL_ID_CLAIM) or "")
     if not is_valid_personal_id(pid):
         raise OidcError(_("Thẻ định danh không có số định danh cá nhân hợp lệ."), reason=f"personal_id {pid!r}")
     acr = str(claims.get("acr") or "")
-    if acr not in ACR_LEVELS:
+    levels = {**ACR_LEVELS, **settings.MOTCUA_OIDC_EXTRA_ACR_LEVELS}
+    if acr not in levels:
         raise OidcError(_("Mức định danh điện tử của tài khoản không được hỗ trợ."), reason=f"acr {acr!r}")
     try:
         born = date.fromisoformat(str(claims["birthdate"])) if claims.get("birthdate") else None
@@ -370,7 +373,7 @@ def _identity(claims: dict, id_token: str) -> EidIdentity:
         birth_date=born,
         gender=gender if gender in ("nam", "nu") else "",
         acr=acr,
-        assurance=ACR_LEVELS[acr],
+        assurance=levels[acr],
         tax_code=str(claims.get("tax_code") or "").strip(),
         organisation_name=str(claims.get("organisation_name") or "").strip()[:255],
         id_token=id_token,

@@ -207,6 +207,13 @@ RULES: list[Rule] = [
         back_office(officials="403", agency_admin="200", sysadmin="200", other_agency="403"),
         why="no dossier on it, but a back-office page: covered so that every /can-bo/ page has a rule",
     ),
+    Rule(
+        "backoffice:audit_log",
+        "GET",
+        "/can-bo/nhat-ky/",
+        back_office(officials="403", auditor="200", sysadmin="200", other_agency="403"),
+        why="the audit trail (who read or changed which dossier): auditors and system administrators only",
+    ),
     # --- API (bearer tokens)
     Rule(
         "api:list_dossiers",

@@ -378,3 +378,14 @@ def test_an_invalid_enterprise_tax_code_is_refused(world):
             enterprise={"tax_code": "5701234567", "name": "Sai mã"},
         )
     assert not Dossier.objects.exists()
+
+
+def test_a_province_auditor_reads_every_commune_dossier_but_cannot_act(world):
+    citizen, auditor = Api(world.tokens["citizen"]), Api(world.tokens["auditor"])
+    code = submit(citizen, world).json()["code"]
+    # the auditor sits at the province: the commune's dossier is visible, read-only
+    seen = auditor.get(f"/api/v1/dossiers/{code}")
+    assert seen.status_code == 200
+    assert seen.json()["available_actions"] == []
+    assert_problem(auditor.act(code, "accept"), 409)
+    assert Dossier.objects.get(code=code).status == "submitted"

@@ -144,3 +144,11 @@ def calendar_admin(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return is_system_admin(user) or has_role(user, Role.AGENCY_ADMIN)
+
+
+@register.filter
+def audit_reader(user: Any) -> bool:
+    """May this user read the audit log (auditors, system administrators)?"""
+    from motcua.audit.services import may_read_audit_log
+
+    return may_read_audit_log(user)
