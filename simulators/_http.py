@@ -136,3 +136,14 @@ class BaseHandler(BaseHTTPRequestHandler):
 
     def not_found(self) -> None:
         self.send_json({"error": "not_found", "error_description": "Không có địa chỉ này."}, 404)
+
+
+def serve_until_interrupted(server: SimulatorServer, thread: Any) -> int:
+    """The CLIs' main loop: wait for Ctrl-C (or the end of `make run`), then shut down cleanly."""
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0

@@ -30,7 +30,7 @@ from joserfc.jwk import KeySet, RSAKey
 
 from motcua.core.identifiers import validate_personal_id
 from simulators import population as pop_mod
-from simulators._http import BaseHandler, SimulatorServer, serve
+from simulators._http import BaseHandler, SimulatorServer, serve, serve_until_interrupted
 
 ACR_LEVEL = {"1": "urn:vn:eid:loa1", "2": "urn:vn:eid:loa2"}
 FAULTS = ("tamper", "wrong_aud", "expired", "unknown_key", "no_nonce")
@@ -661,10 +661,4 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(state.population):,} công dân, sẵn sàng sau {time.perf_counter() - started:.1f} s",
         flush=True,
     )
-    try:
-        thread.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
+    return serve_until_interrupted(server, thread)

@@ -21,7 +21,7 @@ from joserfc.jwk import ECKey
 
 from motcua.core.identifiers import validate_personal_id
 from simulators import population as pop_mod
-from simulators._http import BaseHandler, SimulatorServer, serve
+from simulators._http import BaseHandler, SimulatorServer, serve, serve_until_interrupted
 
 SIGNATURE_HEADER = "X-Registry-Signature"
 SIGNATURE_ALG = "ES256"
@@ -246,10 +246,4 @@ def main(argv: list[str] | None = None) -> int:
         f"sẵn sàng sau {time.perf_counter() - started:.1f} s",
         flush=True,
     )
-    try:
-        thread.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
+    return serve_until_interrupted(server, thread)
