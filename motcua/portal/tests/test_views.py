@@ -333,7 +333,7 @@ def test_login_page_offers_vneid_soon_and_logs_in(world):
     home = client.get("/")
     assert "Trần Thị Bích" in text_of(home) and "Công dân" in text_of(home)
     # and logging out is a POST form
-    assert 'action="/tai-khoan/dang-xuat/"' in home.content.decode()
+    assert 'action="/dinh-danh/dang-xuat/"' in home.content.decode()  # logs out here and at the eID provider
     assert client.post("/tai-khoan/dang-xuat/").status_code == 302
 
 
