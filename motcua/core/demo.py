@@ -82,7 +82,9 @@ CITIZENS = [
 
 def demo_agencies() -> dict[str, Agency]:
     communes = Agency.objects.filter(kind=AgencyKind.COMMUNE, province_code=f"{DEMO_PROVINCE:02d}")
-    commune = communes.filter(name__icontains="Hạ Long").first() or communes.order_by("code").first()
+    # Phường Hà Tu (06652): where the demo family of the population registry lives, so their dossiers reach the
+    # demo desk.
+    commune = communes.filter(commune_code="06652").first() or communes.order_by("code").first()
     investment = Agency.objects.filter(name__icontains="Khu kinh tế").first()
     return {
         "commune": commune,
