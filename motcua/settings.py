@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "motcua.accounts.middleware.OfficialIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "motcua.core.middleware.SecurityHeadersMiddleware",
 ]
@@ -214,6 +215,8 @@ MOTCUA_REGISTRY_TIMEOUT_SECONDS = float(os.environ.get("MOTCUA_REGISTRY_TIMEOUT_
 # Officials must confirm a one-time code (TOTP) after their password; switch off only in a closed test bench.
 MOTCUA_REQUIRE_OFFICIAL_2FA = _env_bool("MOTCUA_REQUIRE_OFFICIAL_2FA", True)
 OTP_TOTP_ISSUER = "motcua"
+# An official's session ends after this many minutes without activity.
+MOTCUA_OFFICIAL_IDLE_MINUTES = int(os.environ.get("MOTCUA_OFFICIAL_IDLE_MINUTES", "30"))
 
 LOGGING = {
     "version": 1,
