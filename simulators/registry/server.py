@@ -137,8 +137,19 @@ class RegistryHandler(BaseHandler):
         }
         with st.lock:
             st.lookups.append(entry)
-        status = self._lookup(kind, pid, dossier, purpose)
-        entry["status"] = status
+        self._pending_entry = entry
+        try:
+            self._lookup(kind, pid, dossier, purpose)
+        finally:
+            self._pending_entry = None
+
+    def send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        """Record a look-up's status BEFORE its answer leaves: a client reading the log right after the answer
+        must find it (the log is read by tests the moment a response arrives)."""
+        entry = getattr(self, "_pending_entry", None)
+        if entry is not None:
+            entry["status"] = status
+        super().send(status, body, content_type, headers)
 
     def _lookup(self, kind: str, pid: str, dossier: str, purpose: str) -> int:
         st = self.state
