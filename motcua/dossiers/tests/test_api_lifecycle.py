@@ -165,8 +165,8 @@ def test_apology_too_close_to_the_deadline_is_refused(world):
     citizen, desk, leader = (Api(world.tokens[n]) for n in ("citizen", "desk", "leader"))
     code = submit(citizen, world).json()["code"]
     desk.act(code, "accept")
-    # given a deadline later today: less than one working day ahead
-    Dossier.objects.filter(code=code).update(due_at=timezone.now() + timedelta(minutes=30))
+    # given a deadline that is today (this very instant: no working day left before it, at any hour of the day)
+    Dossier.objects.filter(code=code).update(due_at=timezone.now())
     refused = leader.act(code, "reappoint", "Xin lỗi", extra_working_days=2)
     assert_problem(refused, 409)
     assert Dossier.objects.get(code=code).reappointed_at is None
