@@ -29,12 +29,14 @@ def _mount() -> None:
     from motcua.catalog.api import router as catalog_router
     from motcua.dossiers.api import lookup_router
     from motcua.dossiers.api import router as dossier_router
+    from motcua.exchange.api import router as exchange_router
     from motcua.worktime.api import router as worktime_router
 
     api.add_router("/v1/worktime/", worktime_router)
     api.add_router("/v1/procedures", catalog_router)
     api.add_router("/v1/dossiers", dossier_router)
     api.add_router("/v1/lookup", lookup_router)
+    api.add_router("/v1/exchange", exchange_router)
 
 
 _mount()

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "motcua.core",
     "motcua.accounts",
     "motcua.identity",
+    "motcua.exchange",
     "motcua.audit",
     "motcua.worktime",
     "motcua.catalog",
@@ -224,3 +225,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MOTCUA_LOG_LEVEL", "WARNING")},
 }
+
+# Inter-agency exchange
+# Our agency signing key (EC P-256, PEM), created with mode 0600 on first use; never in the database or the repo.
+MOTCUA_EXCHANGE_KEY_PATH = Path(os.environ.get("MOTCUA_EXCHANGE_KEY_PATH", DATA_DIR / "exchange-key.pem"))
+MOTCUA_EXCHANGE_AGENCY_CODE = os.environ.get("MOTCUA_EXCHANGE_AGENCY_CODE", "motcua")
+MOTCUA_EXCHANGE_TIMEOUT_SECONDS = float(os.environ.get("MOTCUA_EXCHANGE_TIMEOUT_SECONDS", "10"))
+MOTCUA_EXCHANGE_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_EXCHANGE_MAX_ATTEMPTS", "8"))
+MOTCUA_EXCHANGE_BACKOFF_BASE_SECONDS = float(os.environ.get("MOTCUA_EXCHANGE_BACKOFF_BASE_SECONDS", "30"))
+MOTCUA_EXCHANGE_BACKOFF_CAP_SECONDS = float(os.environ.get("MOTCUA_EXCHANGE_BACKOFF_CAP_SECONDS", "3600"))

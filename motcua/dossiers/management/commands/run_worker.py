@@ -10,21 +10,34 @@ from motcua.dossiers.services import sweep
 
 
 class Command(BaseCommand):
-    help = "Chạy tác vụ nền định kỳ (quét thời hạn hồ sơ)."
+    help = "Chạy tác vụ nền định kỳ: gửi thông điệp liên thông, quét thời hạn hồ sơ."
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=int, default=300, help="giây giữa hai lần quét")
+        parser.add_argument("--interval", type=int, default=10, help="giây giữa hai vòng (gửi liên thông)")
+        parser.add_argument("--sweep-every", type=int, default=300, help="giây giữa hai lần quét thời hạn")
         parser.add_argument("--once", action="store_true")
 
-    def handle(self, *args, interval: int, once: bool, **options) -> None:
+    def handle(self, *args, interval: int, sweep_every: int, once: bool, **options) -> None:
+        from motcua.exchange.services import deliver_due
+
         stop = {"now": False}
         signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+        last_sweep = float("-inf")
         while not stop["now"]:
             close_old_connections()
+            # Each job has its own guard: one failing must not stop the other; the next round retries.
+            if time.monotonic() - last_sweep >= sweep_every or once:
+                last_sweep = time.monotonic()
+                try:
+                    self.stdout.write(f"sweep: {sweep()}")
+                except Exception as exc:
+                    self.stderr.write(f"sweep failed: {exc!r}")
             try:
-                self.stdout.write(f"sweep: {sweep()}")
-            except Exception as exc:  # a bad sweep must not kill the worker; the next one retries
-                self.stderr.write(f"sweep failed: {exc!r}")
+                delivered = deliver_due()
+                if any(delivered.values()):
+                    self.stdout.write(f"exchange: {delivered}")
+            except Exception as exc:
+                self.stderr.write(f"exchange failed: {exc!r}")
             if once:
                 return
             for _ in range(interval):

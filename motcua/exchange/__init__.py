@@ -1,0 +1,1 @@
+"""Inter-agency exchange: signed messages to and from other agencies' systems through a transactional outbox."""

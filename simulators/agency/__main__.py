@@ -1,0 +1,5 @@
+import sys
+
+from simulators.agency.server import main
+
+sys.exit(main())
