@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from motcua.core.errors import ProblemError
 
@@ -29,7 +31,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Gửi lại (replay)", permissions=["change"])
+    @admin.action(description=_("Gửi lại (replay)"), permissions=["change"])
     def replay_selected(self, request, queryset) -> None:
         done = 0
         for message in queryset:
@@ -39,7 +41,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
             except ProblemError as exc:
                 self.message_user(request, f"{message.message_id}: {exc.detail}", messages.WARNING)
         if done:
-            self.message_user(request, f"Đã đưa {done} thông điệp trở lại hàng đợi gửi.", messages.SUCCESS)
+            self.message_user(
+                request, gettext("Đã đưa %(n)s thông điệp trở lại hàng đợi gửi.") % {"n": done}, messages.SUCCESS
+            )
 
 
 @admin.register(InboxMessage)
