@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import Query, Router, Schema
 
 from . import selectors
+from .models import ProcedureVersion
 from .services import current_version
 
 router = Router(tags=["procedures"])
@@ -55,34 +56,28 @@ class SearchParams(Schema):
 @router.get("", response=ProcedureList, auth=None, summary="Tìm thủ tục (có dấu hoặc không dấu)")
 def search(request, params: Query[SearchParams]):
     limit = min(max(params.limit, 1), 100)
-    qs = selectors.search_procedures(params.q, limit=None)
-    total = qs.count()
-    rows = qs[max(params.offset, 0) : max(params.offset, 0) + limit]
-    versions = {v.procedure_id: v for v in current_versions_for([p.id for p in rows])}
-    return {
-        "count": total,
-        "results": [
-            {
-                "code": p.code,
-                "name": p.name,
-                "level": p.level,
-                "field": p.field,
-                "time_value": float(versions[p.id].time_value)
-                if p.id in versions and versions[p.id].time_value is not None
-                else None,
-                "time_unit": versions[p.id].time_unit if p.id in versions else "",
-            }
-            for p in rows
-        ],
+    offset = max(params.offset, 0)
+    qs = selectors.search_procedures(params.q, limit=None).only("id", "code", "name", "level", "field")
+    rows = list(qs[offset : offset + limit])
+    versions = {
+        v.procedure_id: v
+        for v in ProcedureVersion.objects.filter(procedure_id__in=[p.id for p in rows], is_current=True).only(
+            "procedure_id", "time_value", "time_unit"
+        )
     }
+    return {"count": qs.count(), "results": [_item(p, versions.get(p.id)) for p in rows]}
 
 
-def current_versions_for(ids: list[int]):
-    from .models import ProcedureVersion
-
-    return ProcedureVersion.objects.filter(procedure_id__in=ids, is_current=True).only(
-        "procedure_id", "time_value", "time_unit"
-    )
+def _item(procedure, version) -> dict:
+    time_value = version.time_value if version is not None else None
+    return {
+        "code": procedure.code,
+        "name": procedure.name,
+        "level": procedure.level,
+        "field": procedure.field,
+        "time_value": float(time_value) if time_value is not None else None,
+        "time_unit": version.time_unit if version is not None else "",
+    }
 
 
 @router.get("/{code}", response=ProcedureDetail, auth=None, summary="Chi tiết thủ tục")

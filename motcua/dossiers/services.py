@@ -30,11 +30,11 @@ from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from motcua.core.identifiers import validate_tax_code
 from motcua.identity import services as identity
 from motcua.identity.registry import pending_ref
+from motcua.worktime.calc import TZ
 from motcua.worktime.services import calendar_for
 
 from . import codes
 from .models import (
-    OPEN_STATUSES,
     Channel,
     Dossier,
     DossierAction,
@@ -47,7 +47,6 @@ from .uploads import inspect_upload, safe_name
 from .validation import validate_declaration
 
 ONLINE_ACCEPTANCE_HOURS = 8  # Decree 45/2020: acknowledge or ask for completion within 8 working hours
-DESK_SHARE_DEFAULT = 0.1
 
 # Fields restored by an undo: the whole denormalised state of a dossier.
 _STATE_FIELDS = (
@@ -132,20 +131,14 @@ def compute_due(dossier: Dossier, start: datetime) -> datetime | None:
     if unit == TimeUnit.WORKING_HOURS:
         return cal.deadline(start, value, TimeUnit.WORKING_HOURS)
     if unit == TimeUnit.DAYS:
-        return cal.day_closing((start + timedelta(days=int(value))).astimezone(cal_tz()).date())
+        return cal.day_closing((start + timedelta(days=int(value))).astimezone(TZ).date())
     if unit == TimeUnit.MONTHS:
-        local = start.astimezone(cal_tz())
+        local = start.astimezone(TZ)
         month = local.month - 1 + int(value)
         year, month = local.year + month // 12, month % 12 + 1
         day = min(local.day, 28)
         return cal.day_closing(local.replace(year=year, month=month, day=day).date())
     return None
-
-
-def cal_tz():
-    from motcua.worktime.calc import TZ
-
-    return TZ
 
 
 def _step_due(dossier: Dossier, step: dict, start: datetime) -> datetime | None:
@@ -163,8 +156,7 @@ def _outcome(result_at: datetime, due_at: datetime | None) -> str:
         return Outcome.ON_TIME
     if result_at > due_at:
         return Outcome.LATE
-    tz = cal_tz()
-    if result_at.astimezone(tz).date() < due_at.astimezone(tz).date():
+    if result_at.astimezone(TZ).date() < due_at.astimezone(TZ).date():
         return Outcome.EARLY
     return Outcome.ON_TIME
 
@@ -399,7 +391,7 @@ def _replay(previous: IdempotencyKey, req_hash: str) -> SubmitResult:
 
 def _create_submitted(user, procedure, version, agency, channel, data, who) -> SubmitResult:
     now = timezone.now()
-    local_day = now.astimezone(cal_tz()).date()
+    local_day = now.astimezone(TZ).date()
     seq = codes.next_sequence(agency.id, local_day)
     code = codes.format_code(agency.code, local_day, seq)
     pin = codes.new_pin()
@@ -748,8 +740,7 @@ def _reappoint(user, dossier, action, note, payload) -> Entry:
     note = _require_note(note, "lý do chậm trễ (nội dung xin lỗi)")
     cal = calendar_for(dossier.agency)
     now = timezone.now()
-    tz = cal_tz()
-    if cal.working_days_between(now.astimezone(tz).date(), dossier.due_at.astimezone(tz).date()) < 1:
+    if cal.working_days_between(now.astimezone(TZ).date(), dossier.due_at.astimezone(TZ).date()) < 1:
         raise Conflict("Phải gửi văn bản xin lỗi và hẹn lại chậm nhất 01 ngày làm việc trước ngày hẹn trả.")
     new_due = _new_appointment(cal, dossier.due_at, payload)
     old_due = dossier.due_at
@@ -897,7 +888,3 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
                 label="Đánh dấu quá hạn",
             )
     return counts
-
-
-def open_statuses() -> tuple[str, ...]:
-    return tuple(OPEN_STATUSES)
