@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -96,7 +96,32 @@ def _next_url(request: HttpRequest) -> str:
 
 
 def _wait_message(seconds: int) -> str:
-    return _("Bạn đã nhập sai mã nhiều lần. Vui lòng chờ %(n)s giây rồi thử lại.") % {"n": seconds}
+    return ngettext(
+        "Bạn đã nhập sai mã nhiều lần. Vui lòng chờ %(n)s giây rồi thử lại.",
+        "Bạn đã nhập sai mã nhiều lần. Vui lòng chờ %(n)s giây rồi thử lại.",
+        seconds,
+    ) % {"n": seconds}
+
+
+def _posted_code(request: HttpRequest, device, wrong_message: str) -> tuple[CodeForm, int, str]:
+    """The code form, checked against the device when posted: (form, HTTP status, outcome), the outcome being
+    "shown", "invalid", "ok", "wait" or "wrong".
+
+    django-otp's own throttling answers "wait" (429) after repeated wrong codes; a wrong code is a 422.
+    """
+    form = CodeForm(request.POST or None)
+    if request.method != "POST":
+        return form, 200, "shown"
+    if not form.is_valid():
+        return form, 422, "invalid"
+    check = two_factor.check_code(device, form.cleaned_data["code"])
+    if check.ok:
+        return form, 200, "ok"
+    if check.wait_seconds:
+        form.add_error(None, _wait_message(check.wait_seconds))
+        return form, 429, "wait"
+    form.add_error("code", wrong_message)
+    return form, 422, "wrong"
 
 
 def _complete(request: HttpRequest, device, next_url: str) -> HttpResponse:
@@ -118,22 +143,14 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     device = two_factor.confirmed_device(user)
     if device is None:
         return redirect(two_factor.second_factor_url(user, next_url))
-    form = CodeForm(request.POST or None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        check = two_factor.check_code(device, form.cleaned_data["code"])
-        if check.ok:
-            audit.record(actor=user, action="account.otp_verified", obj_type="user", obj_id=user.username)
-            return _complete(request, device, next_url)
-        if check.wait_seconds:
-            form.add_error(None, _wait_message(check.wait_seconds))
-            status = 429
-        else:
-            audit.record(actor=user, action="account.otp_failed", obj_type="user", obj_id=user.username)
-            form.add_error("code", _("Mã xác thực không đúng hoặc đã hết hạn. Hãy nhập mã mới nhất trong ứng dụng."))
-            status = 422
-    elif request.method == "POST":
-        status = 422
+    form, status, outcome = _posted_code(
+        request, device, _("Mã xác thực không đúng hoặc đã hết hạn. Hãy nhập mã mới nhất trong ứng dụng.")
+    )
+    if outcome == "ok":
+        audit.record(actor=user, action="account.otp_verified", obj_type="user", obj_id=user.username)
+        return _complete(request, device, next_url)
+    if outcome == "wrong":
+        audit.record(actor=user, action="account.otp_failed", obj_type="user", obj_id=user.username)
     return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url}, status=status)
 
 
@@ -153,22 +170,13 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if two_factor.confirmed_device(user) is not None:
         return redirect(two_factor.second_factor_url(user, next_url))
     device = two_factor.pending_device(user)
-    form = CodeForm(request.POST or None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        check = two_factor.check_code(device, form.cleaned_data["code"])
-        if check.ok:
-            two_factor.confirm_device(device)
-            audit.record(actor=user, action="account.otp_enrolled", obj_type="user", obj_id=user.username)
-            return _complete(request, device, next_url)
-        if check.wait_seconds:
-            form.add_error(None, _wait_message(check.wait_seconds))
-            status = 429
-        else:
-            form.add_error("code", _("Mã xác thực không đúng. Kiểm tra giờ trên điện thoại và nhập mã mới nhất."))
-            status = 422
-    elif request.method == "POST":
-        status = 422
+    form, status, outcome = _posted_code(
+        request, device, _("Mã xác thực không đúng. Kiểm tra giờ trên điện thoại và nhập mã mới nhất.")
+    )
+    if outcome == "ok":
+        two_factor.confirm_device(device)
+        audit.record(actor=user, action="account.otp_enrolled", obj_type="user", obj_id=user.username)
+        return _complete(request, device, next_url)
     secret = two_factor.base32_secret(device)
     context = {
         "form": form,

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -102,16 +102,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     to_accept = queue.filter(status=Status.SUBMITTED)
     tasks = selectors.my_tasks(user)
     late_q = Q(overdue=True) | Q(due_at__lt=now)
-    counts = {
-        "to_accept": to_accept.count(),
-        "accept_late": to_accept.filter(Q(acceptance_breached=True) | Q(acceptance_due_at__lt=now)).count(),
-        "to_return": queue.filter(status=Status.RESULT_READY).count(),
-        "tasks": tasks.count(),
-        "overdue": tasks.filter(late_q).count(),
-        "step_late": tasks.filter(step_due_at__lt=now).count(),
-        "due_soon": tasks.filter(due_soon=True).exclude(late_q).count(),
-        "apology_due": tasks.filter(apology_due=True).count(),
-    }
+    # Two aggregate queries instead of one COUNT per figure (aliases prefixed: some figures share a field's name).
+    figures = queue.aggregate(
+        n_to_accept=Count("pk", filter=Q(status=Status.SUBMITTED)),
+        n_accept_late=Count(
+            "pk", filter=Q(status=Status.SUBMITTED) & (Q(acceptance_breached=True) | Q(acceptance_due_at__lt=now))
+        ),
+        n_to_return=Count("pk", filter=Q(status=Status.RESULT_READY)),
+    ) | tasks.aggregate(
+        n_tasks=Count("pk"),
+        n_overdue=Count("pk", filter=late_q),
+        n_step_late=Count("pk", filter=Q(step_due_at__lt=now)),
+        n_due_soon=Count("pk", filter=Q(due_soon=True) & ~late_q),
+        n_apology_due=Count("pk", filter=Q(apology_due=True)),
+    )
+    counts = {name.removeprefix("n_"): value for name, value in figures.items()}
     return render(
         request,
         "backoffice/dashboard.html",

@@ -24,27 +24,22 @@ def visible_dossiers(user: User) -> QuerySet[Dossier]:
     if is_system_admin(user):
         return qs.filter(~Q(status=Status.DRAFT) | Q(applicant=user))
     mine = Q(applicant=user)
-    # A business representative also sees the dossiers filed for the enterprises the eID says they act for.
-    tax_codes = list(EnterpriseRepresentative.objects.filter(user=user).values_list("enterprise__tax_code", flat=True))
-    if tax_codes:
-        mine |= Q(enterprise_tax_code__in=tax_codes) & ~Q(status=Status.DRAFT)
+    if user.is_citizen:
+        # A business representative also sees the dossiers filed for the enterprises the eID says they act for
+        # (a subquery: no extra round trip).
+        represented = EnterpriseRepresentative.objects.filter(user=user).values("enterprise__tax_code")
+        mine |= Q(enterprise_tax_code__in=represented) & ~Q(status=Status.DRAFT)
     agencies = agencies_for(user)
     if agencies:
         theirs = Q(agency_id__in=agencies)
         # An auditor or a linked-service coordinator at a province sees (read-only: they hold no step's role)
         # every dossier of the province's agencies.
-        provinces = province_codes_overseen(user)
-        if provinces:
+        wide = {g.agency_id for g in grants(user) if g.role in (Role.AUDITOR, Role.COORDINATOR)}
+        if wide:
+            provinces = Agency.objects.filter(id__in=wide, kind=AgencyKind.PROVINCE).values("province_code")
             theirs |= Q(agency__province_code__in=provinces)
         return qs.filter(mine | (theirs & ~Q(status=Status.DRAFT)))
     return qs.filter(mine)
-
-
-def province_codes_overseen(user: User) -> list[str]:
-    wide = {g.agency_id for g in grants(user) if g.role in (Role.AUDITOR, Role.COORDINATOR)}
-    if not wide:
-        return []
-    return list(Agency.objects.filter(id__in=wide, kind=AgencyKind.PROVINCE).values_list("province_code", flat=True))
 
 
 def dossier_for(user: User, code: str, *, reason: str = "xem hồ sơ", audit_read: bool = True) -> Dossier:

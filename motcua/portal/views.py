@@ -434,13 +434,20 @@ def serve_document(d: Dossier, doc_id: int) -> FileResponse:
     return FileResponse(handle, as_attachment=True, filename=doc.original_name, content_type=doc.content_type)
 
 
+def _offered(request: HttpRequest, dossier: Dossier, action: str, otherwise: str) -> bool:
+    """Is `action` open to the applicant now? If not, say why (the page then goes back to the dossier)."""
+    if action in {a["action"] for a in services.available_actions(request.user, dossier)}:
+        return True
+    messages.info(request, otherwise)
+    return False
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def supplement(request: HttpRequest, code: str) -> HttpResponse:
     """Answer the single supplement request: correct the declaration, add documents, explain."""
     d = own_dossier(request, code)
-    if "supplement" not in {a["action"] for a in services.available_actions(request.user, d)}:
-        messages.info(request, _("Hồ sơ không ở trạng thái chờ bổ sung."))
+    if not _offered(request, d, "supplement", _("Hồ sơ không ở trạng thái chờ bổ sung.")):
         return redirect("portal:dossier", code=d.code)
     FormClass = build_form_class(d.version.form_schema)
     docs = version_documents(d)
@@ -495,8 +502,7 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
 def withdraw(request: HttpRequest, code: str) -> HttpResponse:
     """Withdrawing is final, so it takes an explicit confirmation."""
     d = own_dossier(request, code)
-    if "withdraw" not in {a["action"] for a in services.available_actions(request.user, d)}:
-        messages.info(request, _("Hồ sơ này không thể rút ở trạng thái hiện tại."))
+    if not _offered(request, d, "withdraw", _("Hồ sơ này không thể rút ở trạng thái hiện tại.")):
         return redirect("portal:dossier", code=d.code)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
