@@ -24,7 +24,6 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
         last_sweep = float("-inf")
         while not stop["now"]:
-            close_old_connections()
             # Each job has its own guard: one failing must not stop the other; the next round retries.
             if time.monotonic() - last_sweep >= sweep_every or once:
                 last_sweep = time.monotonic()
@@ -40,6 +39,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"exchange failed: {exc!r}")
             if once:
                 return
+            close_old_connections()  # between rounds: do not keep a stale connection through the sleep
             for _ in range(interval):
                 if stop["now"]:
                     break
