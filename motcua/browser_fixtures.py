@@ -42,8 +42,18 @@ def browser():
             instance.close()
 
 
+@pytest.fixture(scope="session")
+def _stray_connection_reaper(django_db_setup, django_db_blocker):
+    """At the very end of the session, before the test databases are dropped: see `_close_stray_connections`.
+
+    Not after each test: a later browser test in the same worker may still be using such a connection."""
+    yield
+    with django_db_blocker.unblock():
+        _close_stray_connections()
+
+
 @pytest.fixture
-def server(transactional_db):
+def server(transactional_db, _stray_connection_reaper):
     """A real threaded HTTP server on this test's database, stopped (and its connections closed) with the test.
 
     pytest-django's `live_server` lives for the whole session and on PostgreSQL still holds a connection when the
@@ -62,7 +72,6 @@ def server(transactional_db):
         yield f"http://127.0.0.1:{thread.port}"
     finally:
         thread.terminate()
-        _close_stray_connections()
 
 
 def _close_stray_connections() -> None:
