@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "motcua.worktime",
     "motcua.catalog",
     "motcua.dossiers",
+    "motcua.linked",
     "motcua.portal",
     "motcua.backoffice",
 ]
@@ -234,3 +235,6 @@ MOTCUA_EXCHANGE_TIMEOUT_SECONDS = float(os.environ.get("MOTCUA_EXCHANGE_TIMEOUT_
 MOTCUA_EXCHANGE_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_EXCHANGE_MAX_ATTEMPTS", "8"))
 MOTCUA_EXCHANGE_BACKOFF_BASE_SECONDS = float(os.environ.get("MOTCUA_EXCHANGE_BACKOFF_BASE_SECONDS", "30"))
 MOTCUA_EXCHANGE_BACKOFF_CAP_SECONDS = float(os.environ.get("MOTCUA_EXCHANGE_BACKOFF_CAP_SECONDS", "3600"))
+# The exchange partner that stands for the National Public Service Portal: every dossier status change is queued
+# to it through the outbox when it is configured and active (empty: no synchronisation).
+MOTCUA_PORTAL_PARTNER = os.environ.get("MOTCUA_PORTAL_PARTNER", "dvcqg")

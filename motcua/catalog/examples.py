@@ -57,3 +57,17 @@ EXAMPLES = {
         "hinh_thuc_nhan_ket_qua": "truc_tuyen",
     },
 }  # fmt: skip
+
+# The linked groups (Decree 63/2024): one declaration for the whole chain, built on the civil-status ones.
+EXAMPLES["2.000986"] = {
+    **{k: v for k, v in EXAMPLES["1.001193"].items() if k != "hinh_thuc_nhan_ket_qua"},
+    "tt_chu_ho_ho_ten": "Nguyễn Văn Hùng", "tt_chu_ho_so_dinh_danh": "022090001234", "tt_quan_he_chu_ho": "con",
+    "tt_dia_chi_tinh": "22", "tt_dia_chi_xa": "06652", "tt_dia_chi_so_nha_duong": "Số 12, tổ 3, khu 5",
+    "bhyt_noi_kcb_ban_dau": "Trạm y tế phường Hạ Long", "hinh_thuc_nhan_ket_qua": "truc_tuyen",
+}  # fmt: skip
+EXAMPLES["LT.KHAITU"] = {
+    **{k: v for k, v in EXAMPLES["1.000656"].items() if k != "hinh_thuc_nhan_ket_qua"},
+    "thu_tuc_chon": ["xoa_thuong_tru", "tro_cap_mai_tang"], "nhan_tien_so_tai_khoan": "0123456789",
+    "nhan_tien_ngan_hang": "Ngân hàng Nông nghiệp và Phát triển Nông thôn Việt Nam",
+    "hinh_thuc_nhan_ket_qua": "truc_tuyen",
+}  # fmt: skip

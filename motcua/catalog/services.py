@@ -34,10 +34,12 @@ from .workflow import default_form_schema, default_workflow, validate_workflow
 APP_DIR = Path(__file__).resolve().parent
 DATA_FILE = APP_DIR / "data" / "procedures.jsonl.gz"
 DEFINITIONS_DIR = APP_DIR / "definitions"
+# Procedures the portal scrape lacks (e.g. the Decree 63/2024 death group): same record format, code set here.
+LOCAL_FILE = APP_DIR / "data" / "local_procedures.json"
 BATCH = 500
 
 # Hand-made procedures offered fully online (Đề án 06 civil status and residence; investment certificate).
-FULL_ONLINE = frozenset({"1.001193", "1.000656", "1.004222", "1.003197", "1.009664"})
+FULL_ONLINE = frozenset({"1.001193", "1.000656", "1.004222", "1.003197", "1.009664", "2.000986", "LT.KHAITU"})
 # Offered by the economic-zone board and the provincial service centre rather than by level.
 PROVINCE_SPECIAL = {"1.009664": ("ban_qlkkt", "service_centre")}
 
@@ -77,6 +79,11 @@ def write_catalog(source_dir: Path | str | None = None, out_path: Path | str | N
 def read_catalog(path: Path | str | None = None) -> list[dict[str, Any]]:
     with gzip.open(Path(path or DATA_FILE), "rt", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def local_records() -> list[dict[str, Any]]:
+    """Procedures the portal scrape lacks (same record format), loaded with the shipped catalogue."""
+    return json.loads(LOCAL_FILE.read_text(encoding="utf-8")) if LOCAL_FILE.exists() else []
 
 
 # --- definitions -----------------------------------------------------------------------------------------------
@@ -294,6 +301,9 @@ def load_catalog(
 ) -> dict[str, int]:
     """Load the shipped catalogue into the database (idempotent); returns what it did, for the command to print."""
     records = read_catalog(path)
+    if path is None:  # the shipped catalogue comes with the local records; a given file is loaded as it is
+        known = {r["code"] for r in records}
+        records += [r for r in local_records() if r["code"] not in known]
     definitions = load_definitions(definitions_dir)
     with transaction.atomic():
         ids, procedure_counts = _upsert_procedures(records)

@@ -100,6 +100,17 @@ class Dossier(models.Model):
     apology_due = models.BooleanField(_("cần xin lỗi, hẹn lại"), default=False)
     pin_hash = models.CharField(max_length=64, blank=True)
     action_count = models.PositiveIntegerField(default=0)
+    # A sub-dossier of a linked request (one per agency) points at the request the citizen submitted.
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("hồ sơ liên thông"),
+    )
+    # The structured result the agency issued (extract number, personal ID, card number…), for linked steps.
+    result = models.JSONField(_("kết quả giải quyết"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("hồ sơ")

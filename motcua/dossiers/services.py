@@ -28,6 +28,7 @@ from motcua.catalog.selectors import submission_target
 from motcua.catalog.workflow import choose_variant
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from motcua.core.identifiers import validate_tax_code
+from motcua.exchange import services as exchange
 from motcua.identity import services as identity
 from motcua.identity.registry import pending_ref
 from motcua.worktime.calc import TZ
@@ -35,6 +36,7 @@ from motcua.worktime.services import calendar_for
 
 from . import codes
 from .models import (
+    OPEN_STATUSES,
     Channel,
     Dossier,
     DossierAction,
@@ -218,7 +220,33 @@ def _record(
         reason=note[:255],
         data={"from": from_status, "to": dossier.status, "step": dossier.current_step},
     )
+    if dossier.code:
+        _sync_to_portal(dossier, row)
     return row
+
+
+def _sync_to_portal(dossier: Dossier, row: DossierAction) -> None:
+    """Every status change goes to the National Public Service Portal through the outbox (same transaction)."""
+    partner = exchange.portal_partner_code()
+    if not partner:
+        return
+    exchange.sync_to_portal(
+        partner_code=partner,
+        dossier_code=dossier.code,
+        citizen_id=dossier.applicant_personal_id,
+        sender=dossier.agency.code,
+        payload={
+            "ma_ho_so": dossier.code,
+            "ma_thu_tuc": dossier.procedure.code,
+            "ma_co_quan": dossier.agency.code,
+            "trang_thai": dossier.status,
+            "thao_tac": row.action,
+            "seq": row.seq,
+            "thoi_diem": row.at.isoformat(),
+            "han_tra": _iso(dossier.due_at),
+            "ket_qua_dung_han": dossier.outcome,
+        },
+    )
 
 
 def _locked(dossier: Dossier) -> Dossier:
@@ -538,6 +566,7 @@ def available_actions(user: User, dossier: Dossier) -> list[dict]:
             acts.extend(
                 {"action": a["action"], "label": a["label"], "kind": a.get("kind", "forward")}
                 for a in step.get("actions", [])
+                if not a.get("system")  # taken by the platform itself (e.g. when every linked agency answered)
             )
             if dossier.supplement_count == 0:
                 acts.append(_act("request_supplement", "back"))
@@ -551,7 +580,7 @@ def available_actions(user: User, dossier: Dossier) -> list[dict]:
         and can_reappoint
     ):
         acts.append(_act("reappoint", "other"))
-    if dossier.applicant_id == user.id:
+    if dossier.applicant_id == user.id and not dossier.parent_id:  # a linked part moves with its request
         if st == Status.SUPPLEMENT_REQUESTED:
             acts.append(_act("supplement", "forward"))
         if st in (Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED, Status.PROCESSING):
@@ -625,7 +654,17 @@ def perform(user: User, dossier: Dossier, action: str, *, note: str = "", payloa
             role=entry.role,
             label=label,
         )
+        _after_transition(dossier, action, payload)
     return dossier
+
+
+def _after_transition(dossier: Dossier, action: str, payload: dict) -> None:
+    """Hand the change to the linked-services chain when the dossier belongs to one (same transaction).
+
+    An explicit call rather than a signal: linked services build on dossiers, so the import is deferred."""
+    from motcua.linked import services as linked
+
+    linked.after_transition(dossier, action, payload)
 
 
 def _accept(user, dossier, action, note, payload) -> Entry:
@@ -817,6 +856,96 @@ _HANDLERS = {
 }
 
 
+# --- moves made by the platform itself (linked-services coordination, expired supplement deadlines) -------
+
+
+def system_action(dossier: Dossier, action: str, *, note: str = "", payload: dict | None = None) -> Dossier:
+    """Move a dossier with no user behind it; logged with the role 'system'. Only three moves exist: a workflow
+    action marked `"system": true` (e.g. every linked agency has answered), return the result, refuse."""
+    payload = payload or {}
+    with transaction.atomic():
+        dossier = _locked(dossier)
+        before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
+        if action == "return_result" and dossier.status == Status.RESULT_READY:
+            entry = _return_result(None, dossier, action, note, payload)
+        elif action == "refuse" and dossier.status in OPEN_STATUSES:
+            _close(dossier, Status.REFUSED, timezone.now())
+            entry = Entry("system", DESK_ACTIONS["refuse"], note, {"reasons": payload.get("reasons") or [note]})
+        elif dossier.status == Status.PROCESSING and any(
+            a["action"] == action and a.get("system")
+            for a in _steps(dossier).get(dossier.current_step, {}).get("actions", [])
+        ):
+            entry = _workflow_action(None, dossier, action, note, payload)
+        else:
+            raise Conflict(f"Hệ thống không thể thực hiện '{action}' với hồ sơ {dossier.code} lúc này.")
+        with override("vi"):
+            label = str(entry.label)
+        _record(
+            dossier,
+            actor=None,
+            action=action,
+            before=before,
+            from_status=from_status,
+            from_step=from_step,
+            note=entry.note,
+            payload=entry.payload,
+            role="system",
+            label=label,
+        )
+        _after_transition(dossier, action, payload)
+    return dossier
+
+
+def open_linked_subdossier(
+    parent: Dossier, *, procedure_code: str, agency_code: str, data: dict, due_at: datetime | None, step_name: str
+) -> Dossier:
+    """Split one agency's part out of a linked request: a dossier of that procedure, already accepted (the desk
+    checked the whole request once), at its first processing step, with the step's deadline and its own code."""
+    offering, version = _target(procedure_code, agency_code)
+    known = (version.form_schema or {}).get("properties")
+    if known:  # the agency's own declaration: the fields its form has, taken from the linked one
+        data = {k: v for k, v in data.items() if k in known}
+    now = timezone.now()
+    with transaction.atomic():
+        local_day = now.astimezone(TZ).date()
+        code = codes.format_code(offering.agency.code, local_day, codes.next_sequence(offering.agency_id, local_day))
+        dossier = Dossier(
+            code=code,
+            procedure=offering.procedure,
+            version=version,
+            agency=offering.agency,
+            channel=parent.channel,
+            status=Status.PROCESSING,
+            parent=parent,
+            applicant=parent.applicant,
+            applicant_name=parent.applicant_name,
+            applicant_personal_id=parent.applicant_personal_id,
+            applicant_phone=parent.applicant_phone,
+            applicant_email=parent.applicant_email,
+            identity_status=parent.identity_status,
+            data=data,
+            submitted_at=now,
+            accepted_at=now,
+        )
+        dossier.variant = effective_definition(dossier).get("code", "") or ""
+        dossier.due_at = due_at or compute_due(dossier, now)
+        dossier.original_due_at = dossier.due_at
+        _enter_step(dossier, _first_step(dossier), now)
+        _record(
+            dossier,
+            actor=None,
+            action="accept",
+            before={},
+            from_status="",
+            from_step="",
+            note=f"Tách từ hồ sơ liên thông {parent.code}: {step_name}",
+            payload={"parent": parent.code, "due_at": _iso(dossier.due_at)},
+            role="system",
+            label="Tiếp nhận hồ sơ liên thông",
+        )
+    return dossier
+
+
 def dossier_role(user: User, dossier: Dossier) -> str:
     step = _steps(dossier).get(dossier.current_step)
     if step and has_role(user, step["role"], dossier.agency_id):
@@ -853,7 +982,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     dossier, so a sweep is a handful of UPDATE statements whatever the number of dossiers.
     """
     now = now or timezone.now()
-    counts = {"overdue": 0, "due_soon": 0, "apology_due": 0, "acceptance_breached": 0}
+    counts = {"overdue": 0, "due_soon": 0, "apology_due": 0, "acceptance_breached": 0, "supplement_expired": 0}
     open_qs = Dossier.objects.filter(status=Status.PROCESSING, paused_at__isnull=True, due_at__isnull=False)
     with transaction.atomic():
         newly_overdue = list(open_qs.filter(overdue=False, due_at__lt=now).values_list("pk", flat=True))
@@ -873,6 +1002,16 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
             acceptance_breached=False,
             acceptance_due_at__lt=now,
         ).update(acceptance_breached=True)
+        for dossier in Dossier.objects.filter(
+            status=Status.SUPPLEMENT_REQUESTED, supplement_due_at__lt=now
+        ).select_related("agency", "procedure", "version"):
+            system_action(
+                dossier,
+                "refuse",
+                note="Quá thời hạn bổ sung hồ sơ mà người nộp chưa bổ sung: hồ sơ bị từ chối.",
+                payload={"reasons": ["Quá thời hạn bổ sung hồ sơ"]},
+            )
+            counts["supplement_expired"] += 1
         for dossier in Dossier.objects.filter(pk__in=newly_overdue).select_related("agency"):
             before = _snapshot(dossier)
             before["overdue"] = False

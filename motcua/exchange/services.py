@@ -69,6 +69,52 @@ def enqueue(
     )
 
 
+# --- what the sender does when a message settles -----------------------------------------------------------
+SettledHandler = Callable[[OutboxMessage], None]
+_settled_handlers: dict[str, SettledHandler] = {}
+
+
+def register_settled(kind: str) -> Callable[[SettledHandler], SettledHandler]:
+    """Decorator: call fn(message) in the same transaction whenever a message of `kind` changes to accepted,
+    accepted_later, rejected or dead. The owner of the kind (e.g. the linked-services chain) reacts there, so the
+    outcome and its consequences commit together. An explicit registry, not a signal: one handler per kind."""
+
+    def decorate(fn: SettledHandler) -> SettledHandler:
+        _settled_handlers[kind] = fn
+        return fn
+
+    return decorate
+
+
+def _settled(message: OutboxMessage) -> None:
+    handler = _settled_handlers.get(message.kind)
+    if handler is not None:
+        handler(message)
+
+
+PORTAL_STATUS_KIND = "portal.dossier_status"
+
+
+def portal_partner_code() -> str:
+    """The National Public Service Portal's partner code when it is configured and active, else ''."""
+    code = getattr(settings, "MOTCUA_PORTAL_PARTNER", "")
+    if code and ExchangePartner.objects.filter(code=code, active=True).exists():
+        return code
+    return ""
+
+
+def sync_to_portal(*, partner_code: str, dossier_code: str, payload: dict, citizen_id: str, sender: str) -> None:
+    """Queue a dossier's status change for the National Public Service Portal, in the caller's transaction."""
+    enqueue(
+        partner_code=partner_code,
+        kind=PORTAL_STATUS_KIND,
+        payload=payload,
+        dossier_code=dossier_code,
+        acting_citizen_id=citizen_id if len(citizen_id) == 12 and citizen_id.isdigit() else "",
+        sender_agency_code=sender,
+    )
+
+
 def backoff(attempts: int) -> timedelta:
     """Exponential back-off with 'equal jitter': between half and all of min(cap, base * 2^(attempts-1))."""
     base = float(settings.MOTCUA_EXCHANGE_BACKOFF_BASE_SECONDS)
@@ -136,6 +182,8 @@ def _record_outcome(message: OutboxMessage, outcome: Any, error: str, now: datet
         if outcome is not None:
             fresh.last_error = ""
         fresh.save()
+        if fresh.status != S.PENDING:
+            _settled(fresh)
     return {S.PENDING: "retry"}.get(fresh.status, str(fresh.status))
 
 
@@ -238,20 +286,30 @@ def _complete_later(partner: ExchangePartner, headers: dict[str, str], payload: 
         message = OutboxMessage.objects.select_for_update().filter(message_id=in_reply_to, partner=partner).first()
     if message is None:
         raise NotFound("Không có thông điệp gửi đi tương ứng với kết quả này.")
-    if message.status not in (S.ACCEPTED_LATER, S.IN_FLIGHT, S.PENDING):
-        raise Conflict(f"Thông điệp đang ở trạng thái '{message.status}', không nhận thêm kết quả.")
     ticket = (message.response or {}).get("ticket")
     if message.status == S.ACCEPTED_LATER and ticket and payload.get("ticket") != ticket:
         raise ValidationFailed("Mã phiếu (ticket) không khớp.")
-    if payload.get("status") == "accepted":
-        message.status, message.response = S.ACCEPTED, {"ticket": ticket, "result": payload.get("result") or {}}
-    elif payload.get("status") == "rejected":
-        message.status, message.response = S.REJECTED, {"ticket": ticket, "reasons": payload.get("reasons") or []}
+    complete(message, payload.get("status"), result=payload.get("result"), reasons=payload.get("reasons"))
+    return {"status": "applied", "message_id": str(message.message_id), "outbox_status": message.status}
+
+
+def complete(message: OutboxMessage, status: Any, *, result: Any = None, reasons: Any = None) -> OutboxMessage:
+    """Settle a message that was accepted for later: by a partner's signed callback, or by the officials of an
+    'internal' agency finishing their sub-dossier. Call inside a transaction with the row locked."""
+    if message.status not in (S.ACCEPTED_LATER, S.IN_FLIGHT, S.PENDING):
+        raise Conflict(f"Thông điệp đang ở trạng thái '{message.status}', không nhận thêm kết quả.")
+    ticket = (message.response or {}).get("ticket")
+    if status == "accepted":
+        message.status, message.response = S.ACCEPTED, {"ticket": ticket, "result": result or {}}
+    elif status == "rejected":
+        message.status, message.response = S.REJECTED, {"ticket": ticket, "reasons": reasons or []}
     else:
         raise ValidationFailed('Trạng thái kết quả phải là "accepted" hoặc "rejected".')
     message.delivered_at = message.delivered_at or timezone.now()
+    message.last_error = ""
     message.save()
-    return {"status": "applied", "message_id": str(message.message_id), "outbox_status": message.status}
+    _settled(message)
+    return message
 
 
 def _is_uuid(value: Any) -> bool:

@@ -26,7 +26,7 @@ def _validator(code: str) -> Draft202012Validator:
 
 
 def test_the_five_definitions_are_present():
-    assert sorted(DEFINITIONS) == ["1.000656", "1.001193", "1.003197", "1.004222", "1.009664"]
+    assert sorted(DEFINITIONS) == ["1.000656", "1.001193", "1.003197", "1.004222", "1.009664", "2.000986", "LT.KHAITU"]
 
 
 @pytest.mark.parametrize("code", sorted(EXAMPLES))
