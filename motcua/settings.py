@@ -126,7 +126,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "motcua.sqlite3",
+            "NAME": Path(os.environ.get("MOTCUA_SQLITE_PATH") or DATA_DIR / "motcua.sqlite3"),
             # IMMEDIATE transactions + WAL let concurrent writers queue instead of failing.
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",

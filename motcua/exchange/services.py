@@ -242,10 +242,12 @@ def receive(headers: Mapping[str, str], body: bytes) -> dict:
         raise ValidationFailed("Thiếu tiêu đề X-Motcua-Sender hoặc X-Motcua-Message-Id.")
     partner = ExchangePartner.objects.filter(code=sender, active=True).first()
     if partner is None:
+        _audit_refusal("exchange.inbox_unknown_sender", headers, body, f"Cơ quan '{sender}' chưa được cấu hình.")
         raise PermissionDenied(f"Cơ quan '{sender}' chưa được cấu hình liên thông.")
     try:
         signing.verify(headers, body, partner.public_jwk)
     except signing.SignatureError as exc:
+        _audit_refusal("exchange.inbox_bad_signature", headers, body, str(exc))
         raise InboxRefused(str(exc)) from exc
     try:
         envelope = json.loads(body)
@@ -275,6 +277,25 @@ def receive(headers: Mapping[str, str], body: bytes) -> dict:
         inbox.outcome = outcome
         inbox.save(update_fields=["outcome"])
     return {**outcome, "duplicate": False}
+
+
+def _audit_refusal(action: str, headers: Mapping[str, str], body: bytes, reason: str) -> None:
+    """A refused message is evidence (a forged or misconfigured sender): kept in the audit chain, nothing applied."""
+    import hashlib
+
+    with transaction.atomic():
+        record(
+            actor=None,
+            action=action,
+            obj_type="exchange.inbox",
+            obj_id=signing._get(headers, "X-Motcua-Message-Id").strip()[:64] or "-",
+            reason=reason,
+            data={
+                "sender": signing._get(headers, "X-Motcua-Sender").strip()[:64],
+                "dossier": signing._get(headers, "X-Motcua-Dossier").strip()[:64],
+                "body_sha256": hashlib.sha256(body).hexdigest(),
+            },
+        )
 
 
 @register_inbox(RESULT_KIND)

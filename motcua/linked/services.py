@@ -39,7 +39,11 @@ from .models import ChainEvent, ChainStatus, ChainStep, LinkedChain, StepStatus
 log = logging.getLogger("motcua.linked")
 M = OutboxMessage.Status
 FAILED_STEPS = (StepStatus.REJECTED, StepStatus.BLOCKED, StepStatus.CANCELLED)
-META_KEY = "_lien_thong"  # envelope facts added to every step payload (not part of the agency's declaration)
+META_KEY = "_lien_thong"
+BIRTH_GROUP, BIRTH_REGISTRATION = (
+    "2.000986",
+    "1.001193",
+)  # envelope facts added to every step payload (not part of the agency's declaration)
 
 
 # --- called by the dossier engine ------------------------------------------------------------------------------
@@ -54,13 +58,72 @@ def after_transition(dossier: Dossier, action: str, payload: dict) -> None:
     group = group_for(dossier.procedure.code)
     if group is not None:
         if action == "accept":
-            start_chain(dossier, group, verification=bool(payload.get("verification")))
+            source = _follow_on_source(dossier)
+            done = {group.steps[0].code: {**source.result, "ma_ho_so": source.code}} if source else None
+            start_chain(dossier, group, verification=bool(payload.get("verification")), done=done, source=source)
         elif action in ("refuse", "withdraw"):
             chain = LinkedChain.objects.filter(dossier=dossier, status=ChainStatus.OPEN).first()
             if chain is not None:
                 cancel_chain(chain, reason=f"Hồ sơ liên thông {dossier.get_status_display().lower()}.")
     elif dossier.status == Status.RESULT_READY and dossier.procedure.code in results.ISSUERS:
         results.issue_result(dossier)  # a stand-alone birth/death registration: its result feeds life events
+
+
+# --- the life-event trigger: a finished birth registration proposes the rest of the chain ---------------------
+
+
+def follow_on_declaration(user: Any, source: Dossier) -> dict:
+    """The linked declaration pre-filled for the parent: the birth registration's answers and result, the
+    household from the population registry when it answers, sensible defaults; the parent only confirms."""
+    from motcua.catalog.selectors import submission_target
+    from motcua.identity import services as identity
+
+    target = submission_target(BIRTH_GROUP, source.agency.code)
+    if target is None:
+        raise NotFound("Cơ quan không tiếp nhận thủ tục liên thông khai sinh.")
+    version = target[1]
+    known = set((version.form_schema or {}).get("properties", {}))
+    data = {k: v for k, v in (source.data or {}).items() if k in known}
+    data.update(
+        {
+            "tt_dia_chi_tinh": source.agency.province_code,
+            "tt_dia_chi_xa": source.agency.commune_code or "",
+            "tt_quan_he_chu_ho": "con",
+            "bhyt_noi_kcb_ban_dau": f"Trạm y tế {source.agency.name.removeprefix('UBND ')}",
+            "hinh_thuc_nhan_ket_qua": "truc_tuyen",
+        }
+    )
+    for name, spec in identity.prefill_for(user, version).items():
+        data.setdefault(name, spec["value"])
+        if name.startswith("tt_"):
+            data[name] = spec["value"]
+    return {k: v for k, v in data.items() if v not in (None, "")}
+
+
+def confirm_follow_on(user: Any, source_code: str, data: dict) -> dossiers.SubmitResult:
+    """The parent confirms the proposal: one linked request whose birth step is the finished registration."""
+    from .selectors import follow_on_proposals
+
+    source = next((d for d in follow_on_proposals(user) if d.code == source_code), None)
+    if source is None:
+        raise NotFound("Không có đề xuất nào cho hồ sơ này.")
+    return dossiers.submit_dossier(
+        user,
+        procedure_code=BIRTH_GROUP,
+        agency_code=source.agency.code,
+        channel="online",
+        data=data,
+        data_sources={"follow_on_of": source.code},
+    )
+
+
+def _follow_on_source(dossier: Dossier) -> Dossier | None:
+    code = (dossier.data_sources or {}).get("follow_on_of")
+    if not code:
+        return None
+    return Dossier.objects.filter(
+        code=code, applicant_id=dossier.applicant_id, procedure__code=BIRTH_REGISTRATION, result__has_key="so_dinh_danh"
+    ).first()
 
 
 # --- starting, advancing, finishing ----------------------------------------------------------------------------

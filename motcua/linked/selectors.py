@@ -1,0 +1,142 @@
+"""Read queries for linked requests, always starting from what the caller may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from motcua.accounts.models import User
+from motcua.dossiers.models import Dossier, Status
+from motcua.dossiers.selectors import history, visible_dossiers
+from motcua.exchange.models import ExchangePartner, OutboxMessage
+from motcua.exchange.services import PORTAL_STATUS_KIND
+from motcua.worktime.services import calendar_for
+
+from .models import PENDING_STEP_STATUSES, ChainEvent, ChainStatus, ChainStep, LinkedChain
+
+BIRTH_REGISTRATION = "1.001193"
+BIRTH_GROUP = "2.000986"
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    text: str
+    kind: str  # "action" (the umbrella's log) or the chain event's kind
+    step: str = ""
+
+
+def chain_of(dossier: Dossier) -> LinkedChain | None:
+    return (
+        LinkedChain.objects.filter(dossier=dossier)
+        .prefetch_related(Prefetch("steps", queryset=ChainStep.objects.select_related("message", "sub_dossier")))
+        .first()
+    )
+
+
+def timeline(dossier: Dossier, chain: LinkedChain | None) -> list[TimelineEntry]:
+    """One timeline for the citizen: the request's own log merged with what happened at each agency."""
+    entries = [TimelineEntry(a.at, a.label or a.action, "action") for a in history(dossier)]
+    if chain is not None:
+        entries += [TimelineEntry(e.at, e.text, e.kind, e.step_code) for e in ChainEvent.objects.filter(chain=chain)]
+    return sorted(entries, key=lambda e: e.at)
+
+
+@dataclass
+class OpenChainRow:
+    chain: LinkedChain
+    dossier: Dossier
+    waiting: list[dict[str, Any]]
+    done: int
+    total: int
+    working_hours_left: float | None
+    late: bool
+
+
+def open_chains(user: User, now: datetime | None = None) -> list[OpenChainRow]:
+    """Every open linked request the caller may see: where it waits, for whom, and the working time left."""
+    now = now or timezone.now()
+    chains = (
+        LinkedChain.objects.filter(status=ChainStatus.OPEN, dossier__in=visible_dossiers(user).values("pk"))
+        .select_related("dossier__agency", "dossier__procedure")
+        .prefetch_related(Prefetch("steps", queryset=ChainStep.objects.select_related("message")))
+        .order_by("due_at")
+    )
+    names = dict(ExchangePartner.objects.values_list("code", "name"))
+    calendars: dict[int, Any] = {}
+    rows = []
+    for chain in chains:
+        agency = chain.dossier.agency
+        cal = calendars.setdefault(agency.id, calendar_for(agency))
+        steps = list(chain.steps.all())
+        waiting = [
+            {
+                "name": s.name,
+                "partner": names.get(s.partner_code, s.partner_code),
+                "status": s.get_status_display(),
+                "status_code": s.status,
+                "since": s.started_at,
+                "due_at": s.due_at,
+                "reference": s.reference,
+                "delivery": s.message.get_status_display() if s.message else "",
+                "undelivered": bool(s.message and s.message.status == OutboxMessage.Status.DEAD),
+            }
+            for s in steps
+            if s.status in PENDING_STEP_STATUSES
+        ]
+        left = None
+        if chain.due_at:
+            seconds = cal.working_seconds_between(now, chain.due_at) if chain.due_at > now else 0
+            late_by = cal.working_seconds_between(chain.due_at, now) if chain.due_at < now else 0
+            left = round((seconds - late_by) / 3600, 1)
+        rows.append(
+            OpenChainRow(
+                chain=chain,
+                dossier=chain.dossier,
+                waiting=waiting,
+                done=sum(1 for s in steps if s.status == "done"),
+                total=len(steps),
+                working_hours_left=left,
+                late=bool(chain.due_at and chain.due_at < now),
+            )
+        )
+    return rows
+
+
+def portal_sync_share() -> dict[str, Any]:
+    """The KPI 'dossiers synchronised with the National Public Service Portal': the share of dossiers whose every
+    status change has been accepted by the portal (a dossier with one change still queued or failed is not)."""
+    status_messages = OutboxMessage.objects.filter(kind=PORTAL_STATUS_KIND)
+    total = status_messages.values("dossier_code").distinct().count()
+    behind = status_messages.exclude(status=OutboxMessage.Status.ACCEPTED).values("dossier_code").distinct().count()
+    return {"dossiers": total, "synced": total - behind, "share": (total - behind) / total if total else None}
+
+
+def follow_on_proposals(user: User) -> list[Dossier]:
+    """The life-event trigger: this parent's finished birth registrations (outside any linked request) that no
+    residence + health-insurance request continues yet. Their result (the child's personal ID) is reused."""
+    if not user.is_authenticated:
+        return []
+    taken = {
+        (d or {}).get("follow_on_of")
+        for d in Dossier.objects.filter(applicant=user, procedure__code=BIRTH_GROUP)
+        .exclude(status__in=[Status.REFUSED, Status.WITHDRAWN])
+        .values_list("data_sources", flat=True)
+    }
+    return list(
+        Dossier.objects.filter(
+            applicant=user,
+            procedure__code=BIRTH_REGISTRATION,
+            parent__isnull=True,
+            status__in=[Status.RESULT_READY, Status.RETURNED],
+            result__has_key="so_dinh_danh",
+        )
+        .exclude(follow_on_chains__isnull=False)
+        .exclude(code__in=[c for c in taken if c])
+        .select_related("agency", "procedure")
+        .order_by("-finished_at", "-pk")
+    )
