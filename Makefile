@@ -56,6 +56,7 @@ test: install lint
 
 bench: install
 	$(BIN)/python bench/worktime.py
+	$(BIN)/python bench/linked.py
 	$(BIN)/python bench/submit.py
 
 # Refresh the English catalogue after changing user-facing text (needs GNU gettext); commit the .po and the .mo.

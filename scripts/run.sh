@@ -8,6 +8,7 @@ PY=.venv/bin/python
 PORT=${PORT:-8000}
 EID_PORT=${EID_PORT:-9101}
 REGISTRY_PORT=${REGISTRY_PORT:-9102}
+AGENCY_PORT=${AGENCY_PORT:-9103}  # police 9103, social insurance 9104, social assistance 9105, national portal 9106
 DATA=${MOTCUA_DATA_DIR:-./var}
 mkdir -p "$DATA"
 
@@ -38,8 +39,27 @@ trap cleanup EXIT INT TERM
 pids+=($!)
 "$PY" -m simulators.registry --port "$REGISTRY_PORT" --population "$population" &
 pids+=($!)
+# Other agencies' systems (simulated), each registered as an exchange partner with the key it publishes.
+# The commune's civil status is processed inside motcua (its officials get a sub-dossier).
+inbox="http://127.0.0.1:$PORT/api/v1/exchange/inbox"
+jwks="http://127.0.0.1:$PORT/api/v1/exchange/.well-known/jwks"
+port=$AGENCY_PORT
+for spec in "police:cong-an:now:Công an tỉnh Quảng Ninh — đăng ký cư trú (mô phỏng)" \
+            "social_insurance:bhxh:later:Bảo hiểm xã hội tỉnh Quảng Ninh (mô phỏng)" \
+            "social_assistance:tro-giup-xa-hoi:now:Cơ quan trợ giúp xã hội (mô phỏng)" \
+            "portal:dvcqg:now:Cổng Dịch vụ công quốc gia (mô phỏng)"; do
+  IFS=: read -r profile code mode name <<< "$spec"
+  "$PY" -m simulators.agency --profile "$profile" --port "$port" --mode "$mode" \
+    --callback-url "$inbox" --motcua-jwks-url "$jwks" > "$DATA/sim-$code.log" 2>&1 &
+  pids+=($!)
+  "$PY" manage.py exchange_partner "$code" --name "$name" --url "http://127.0.0.1:$port" --fetch-jwks
+  port=$((port + 1))
+done
+"$PY" manage.py exchange_partner ho-tich --name "UBND cấp xã — công chức tư pháp, hộ tịch (xử lý trong motcua)" --internal
+
 "$PY" manage.py run_worker &
 pids+=($!)
 
 echo "Định danh điện tử (mô phỏng): $MOTCUA_OIDC_ISSUER   CSDL dân cư (mô phỏng): $MOTCUA_REGISTRY_URL"
+echo "Cơ quan liên thông (mô phỏng): công an :$AGENCY_PORT, BHXH :$((AGENCY_PORT + 1)), trợ giúp xã hội :$((AGENCY_PORT + 2)), Cổng DVCQG :$((AGENCY_PORT + 3))"
 .venv/bin/gunicorn motcua.wsgi --bind "127.0.0.1:$PORT" --workers "${WORKERS:-2}" --access-logfile - --log-level warning
