@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from motcua.core.identifiers import validate_personal_id
@@ -68,3 +70,88 @@ def test_birth_chain_runs_with_internal_civil_status_and_external_police_and_ins
     assert chain.status == ChainStatus.COMPLETED
     assert umbrella.status == "returned" and umbrella.outcome in ("early", "on_time")
     assert [s.status for s in chain.steps.all()] == [StepStatus.DONE] * 3
+
+
+def test_seven_working_days_to_supplement_then_refused(linked_world, partners):
+    # given: the desk asks once for completion of a linked request
+    partners("ho-tich", kind="internal")
+    submitted = dossiers.submit_dossier(
+        linked_world.citizen,
+        procedure_code="2.000986",
+        agency_code=linked_world.commune.code,
+        channel="online",
+        data=birth_declaration(),
+    )
+    umbrella = dossiers.perform(
+        linked_world.desk, submitted.dossier, "request_supplement", note="Thiếu giấy chứng sinh bản điện tử."
+    )
+    assert umbrella.supplement_due_at is not None
+    # when: the sweeper runs before, then after the 7 working days
+    assert dossiers.sweep(now=umbrella.supplement_due_at)["supplement_expired"] == 0
+    counts = dossiers.sweep(now=umbrella.supplement_due_at + timedelta(minutes=1))
+    # then: refused by the system with the reason, once; no chain was ever started
+    umbrella.refresh_from_db()
+    assert counts["supplement_expired"] == 1 and umbrella.status == "refused"
+    last = umbrella.actions.order_by("-seq").first()
+    assert last.actor_id is None and last.actor_role == "system" and "Quá thời hạn bổ sung" in last.note
+    assert not LinkedChain.objects.filter(dossier=umbrella).exists()
+    assert dossiers.sweep(now=umbrella.supplement_due_at + timedelta(days=1))["supplement_expired"] == 0
+
+
+def test_verification_gives_five_working_days(linked_world, partners):
+    # given two requests received at the same time, one needing verification
+    partners("ho-tich", kind="internal")
+    partners("cong-an")
+    partners("bhxh")
+    plain, _ = _submit_and_accept(linked_world)
+    checked, chain = _submit_and_accept(linked_world, verification=True)
+    # then: 3 working days for one, 5 for the other, on the official calendar
+    from motcua.worktime.services import calendar_for
+
+    cal = calendar_for(linked_world.commune)
+    assert cal.working_days_between(plain.due_at.date(), checked.due_at.date()) == 2
+    assert chain.verification and chain.due_at == checked.due_at
+
+
+def test_an_unconfigured_agency_makes_acceptance_fail_cleanly(linked_world, partners):
+    # given: the police partner is not configured
+    partners("ho-tich", kind="internal")
+    partners("bhxh")
+    submitted = dossiers.submit_dossier(
+        linked_world.citizen,
+        procedure_code="2.000986",
+        agency_code=linked_world.commune.code,
+        channel="online",
+        data=birth_declaration(),
+    )
+    # when / then: a clear refusal naming it, and nothing half-written
+    from motcua.core.errors import Conflict
+
+    with pytest.raises(Conflict, match="cong-an"):
+        dossiers.perform(linked_world.desk, submitted.dossier, "accept")
+    submitted.dossier.refresh_from_db()
+    assert submitted.dossier.status == "submitted" and not LinkedChain.objects.exists()
+    assert not OutboxMessage.objects.exclude(kind="portal.dossier_status").exists()
+
+
+def test_every_status_change_is_queued_for_the_national_portal(linked_world, partners):
+    # given: the national portal configured as a partner
+    partners("dvcqg")
+    partners("ho-tich", kind="internal")
+    partners("cong-an")
+    partners("bhxh")
+    # when: a linked request is submitted and accepted, and the worker runs
+    umbrella, _ = _submit_and_accept(linked_world)
+    messages = OutboxMessage.objects.filter(kind="portal.dossier_status", dossier_code=umbrella.code)
+    # then: one message per transition, in order, carrying the status and the log sequence
+    assert [(m.payload["seq"], m.payload["trang_thai"]) for m in messages.order_by("id")] == [
+        (1, "submitted"),
+        (2, "processing"),
+    ]
+    from motcua.linked.selectors import portal_sync_share
+
+    assert portal_sync_share()["share"] == 0
+    exchange.deliver_due()  # delivers the request's changes; opens the sub-dossier, whose own change is queued
+    assert portal_sync_share() == {"dossiers": 2, "synced": 1, "share": 0.5}
+    exchange.deliver_due()
+    assert portal_sync_share() == {"dossiers": 2, "synced": 2, "share": 1.0}
