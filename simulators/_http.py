@@ -42,9 +42,15 @@ class SimulatorServer(ThreadingHTTPServer):
         self.thread = None
 
 
-def serve(handler: type[BaseHTTPRequestHandler], state: Any, host: str = "127.0.0.1", port: int = 0) -> SimulatorServer:
+def serve(
+    handler: type[BaseHTTPRequestHandler],
+    state: Any,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    server_class: type[SimulatorServer] = SimulatorServer,
+) -> SimulatorServer:
     """Bind (port 0 = a free port chosen by the OS) and serve in a daemon thread."""
-    server = SimulatorServer((host, port), handler, state)
+    server = server_class((host, port), handler, state)
     # a short poll interval so stop() returns at once (the default 0.5 s adds up over a test suite)
     server.thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=f"{handler.__name__}", daemon=True

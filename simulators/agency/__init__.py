@@ -1,5 +1,7 @@
-"""Another agency's system (simulated): police residence registration behind the exchange contract."""
+"""Other agencies' systems (simulated) behind the exchange contract: police, social insurance, social assistance,
+civil status, and the National Public Service Portal."""
 
-from simulators.agency.server import start_agency_server
+from simulators.agency.profiles import PROFILES, get_profile
+from simulators.agency.server import Faults, start_agency_server, start_profile
 
-__all__ = ["start_agency_server"]
+__all__ = ["PROFILES", "Faults", "get_profile", "start_agency_server", "start_profile"]

@@ -22,6 +22,14 @@ from simulators.tests.conftest import request as http
 
 S = OutboxMessage.Status
 CITIZEN = "001092001234"
+RESIDENCE = {  # what the police simulator requires for residence.register
+    "ho_ten": "Nguyễn Văn An",
+    "ngay_sinh": "1990-05-14",
+    "so_dinh_danh": "001090001234",
+    "dia_chi_tinh": "Hà Nội",
+    "dia_chi_xa": "Hoàn Kiếm",
+    "dia_chi_so_nha_duong": "12 Lý Thường Kiệt",
+}
 
 
 def _enqueue(**extra) -> OutboxMessage:
@@ -29,7 +37,7 @@ def _enqueue(**extra) -> OutboxMessage:
         return services.enqueue(
             partner_code=extra.pop("partner_code", "cong-an"),
             kind=extra.pop("kind", "residence.register"),
-            payload=extra.pop("payload", {"dia_chi": "12 Lý Thường Kiệt, Hoàn Kiếm", "ho_ten": "Nguyễn Văn An"}),
+            payload=extra.pop("payload", RESIDENCE),
             dossier_code="H01.01-261128-0001",
             acting_citizen_id=CITIZEN,
             sender_agency_code="ubnd-hoan-kiem",
@@ -75,8 +83,13 @@ def test_accepted_now_stores_the_result(agency):
     message.refresh_from_db()
     assert counts["accepted"] == 1
     assert message.status == S.ACCEPTED and message.attempts == 1 and message.delivered_at
-    assert message.response["result"]["noi_dung"] == "Đã đăng ký cư trú"
-    assert _received(base_url) == {"received": [str(message.message_id)], "duplicates": 0, "callbacks": []}
+    assert message.response["result"]["so_thong_bao"].startswith("TB-CT-")
+    assert _received(base_url) == {
+        "received": [str(message.message_id)],
+        "kinds": {str(message.message_id): "residence.register"},
+        "duplicates": 0,
+        "callbacks": [],
+    }
     # and nothing is due any more
     assert sum(services.deliver_due().values()) == 0
 
@@ -96,7 +109,7 @@ def test_accepted_later_then_the_signed_callback_completes_it(agency, capture):
     # then the message is completed with the result
     message.refresh_from_db()
     assert outcome["status"] == "applied" and outcome["duplicate"] is False
-    assert message.status == S.ACCEPTED and message.response["result"]["so_xac_nhan"].startswith("XN-")
+    assert message.status == S.ACCEPTED and message.response["result"]["so_thong_bao"].startswith("TB-CT-")
     # and the same callback again applies nothing, answering the stored outcome
     again = services.receive(headers, body)
     assert again == {**outcome, "duplicate": True}

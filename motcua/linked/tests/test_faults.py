@@ -156,7 +156,7 @@ def test_callback_with_an_invalid_signature_is_refused_and_audited(linked_world,
     # given: a callback signed with a key social insurance never published
     state, inbox_url = capture
     chain, _, _insurance = _birth_up_to_external(
-        linked_world, partners, mode="later", callback_url=inbox_url, bad_signature=True
+        linked_world, partners, mode="later", callback_url=inbox_url, bad_signature="callbacks"
     )
     exchange.deliver_due()
     headers, body = state.wait(1, timeout=10)[0]
@@ -166,7 +166,7 @@ def test_callback_with_an_invalid_signature_is_refused_and_audited(linked_world,
     # then: nothing applied, the refusal is in the audit chain with the message id and body hash
     assert _step(chain, "bhyt").status == StepStatus.IN_PROGRESS
     audit = AuditRecord.objects.get(action="exchange.inbox_bad_signature")
-    assert audit.obj_id == headers["X-Motcua-Message-Id"] and len(audit.data["body_sha256"]) == 64
+    assert audit.object_id == headers["X-Motcua-Message-Id"] and len(audit.data["body_sha256"]) == 64
     assert not InboxMessage.objects.exists()
 
 
@@ -190,7 +190,7 @@ def test_dead_letter_then_operator_replay_delivers(linked_world, partners, setti
         _deliver_later(minutes)
     message = OutboxMessage.objects.get(pk=_step(chain, "thuong_tru").message_id)
     assert message.status == S.DEAD
-    assert AuditRecord.objects.filter(action="exchange.dead_letter", obj_id=str(message.message_id)).exists()
+    assert AuditRecord.objects.filter(action="exchange.dead_letter", object_id=str(message.message_id)).exists()
     assert ChainEvent.objects.filter(chain=chain, kind="undelivered").exists()
     # when: the system is back and the operator replays the message
     faults(police, reset=True)
@@ -200,7 +200,7 @@ def test_dead_letter_then_operator_replay_delivers(linked_world, partners, setti
     message.refresh_from_db()
     assert message.status == S.ACCEPTED
     assert received(police)["received"] == [str(message.message_id)]
-    assert AuditRecord.objects.filter(action="exchange.replay", obj_id=str(message.message_id)).exists()
+    assert AuditRecord.objects.filter(action="exchange.replay", object_id=str(message.message_id)).exists()
     chain.refresh_from_db()
     assert chain.status == ChainStatus.COMPLETED
 
