@@ -10,6 +10,7 @@ urlpatterns = [
     path("ho-so/", views.dossiers, name="dossiers"),
     path("ho-so/<str:code>/", views.dossier, name="dossier"),
     path("ho-so/<str:code>/giay-to/<int:doc_id>/", views.document, name="document"),
+    path("lien-thong/", views.linked, name="linked"),
     path("lich/", views.calendar, name="calendar"),
     path("nhat-ky/", views.audit_log, name="audit_log"),
 ]

@@ -29,8 +29,10 @@ from motcua.accounts.services import has_role, is_official, session_is_fully_aut
 from motcua.accounts.two_factor import second_factor_url
 from motcua.audit import services as audit
 from motcua.core.errors import NotFound, ProblemError, ValidationFailed
-from motcua.dossiers import selectors, services
+from motcua.dossiers import selectors, services, tracking
 from motcua.dossiers.models import Dossier, Status
+from motcua.linked import selectors as linked_selectors
+from motcua.linked.groups import GroupSpec, all_groups, group_for
 from motcua.portal.schema_form import display_rows
 from motcua.portal.templatetags.motcua_ui import calendar_admin
 from motcua.portal.views import serve_document, version_documents
@@ -78,10 +80,13 @@ def _late(d: Dossier, now) -> bool:
     return bool(d.overdue or (d.due_at and d.due_at < now and d.status == Status.PROCESSING))
 
 
-def _annotate(rows: list[Dossier]) -> list[Dossier]:
-    """Per-row flags for the queues: overdue / step late / due soon / late acceptance, always as words too."""
+def _annotate(rows: list[Dossier], calendars: tracking.Calendars | None = None) -> list[Dossier]:
+    """Per-row flags for the queues: overdue / step late / due soon / late acceptance, always as words too; and
+    the working time left (``d.tracking``), one calendar per agency and no query per row."""
     now = timezone.now()
+    tracked = tracking.track_many(rows, now, calendars)
     for d in rows:
+        d.tracking = tracked[d.pk]
         d.is_late = _late(d, now)
         d.step_late = bool(d.step_due_at and d.step_due_at < now)
         d.accept_late = bool(
@@ -117,14 +122,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         n_apology_due=Count("pk", filter=Q(apology_due=True)),
     )
     counts = {name.removeprefix("n_"): value for name, value in figures.items()}
+    calendars = tracking.Calendars()
     return render(
         request,
         "backoffice/dashboard.html",
         {
             "counts": counts,
             "is_desk": has_role(user, Role.DESK),
-            "urgent": _annotate(list(tasks[:5])),
-            "waiting": _annotate(list(to_accept[:5])),
+            "urgent": _annotate(list(tasks[:5]), calendars),
+            "waiting": _annotate(list(to_accept[:5]), calendars),
         },
     )
 
@@ -214,12 +220,15 @@ def _checklist_rows(dossier: Dossier, post: Any = None) -> list[dict]:
 def _payload(action: str, dossier: Dossier, post: Any) -> dict:
     """The action's extra input from the page, in the shape ``services.perform`` documents."""
     if action == "accept":
-        return {
+        payload: dict[str, Any] = {
             "checklist": [
                 {"doc": r["code"], "name": r["name"], "present": r["present"], "original": r["original"]}
                 for r in _checklist_rows(dossier, post)
             ]
         }
+        if post.get("verification") == "1" and _linked_group(dossier) is not None:
+            payload["verification"] = True  # a linked request that needs checking: the longer legal time
+        return payload
     if action == "request_supplement":
         return {"missing": [m for m in post.getlist("missing") if m][:50]}
     if action == "refuse":
@@ -259,6 +268,11 @@ def _action_forms(user, dossier: Dossier, post: Any = None, failed: str = "") ->
     return out
 
 
+def _linked_group(dossier: Dossier) -> GroupSpec | None:
+    """The linked group a dossier is the umbrella of (None for a sub-dossier or an ordinary dossier)."""
+    return None if dossier.parent_id else group_for(dossier.procedure.code)
+
+
 @official_required
 @require_http_methods(["GET", "POST"])
 def dossier(request: HttpRequest, code: str) -> HttpResponse:
@@ -282,6 +296,7 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
         d = dossier_or_404(request, code)
     context = {
         "dossier": d,
+        "tracking": tracking.track(d, timezone.now()),
         "rows": display_rows(d.version.form_schema, d.data),
         "documents": d.documents.all().order_by("uploaded_at"),
         "history": selectors.history(d),
@@ -294,6 +309,10 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
         "return_methods": RETURN_METHODS,
         "error": error,
         "failed": failed,
+        "linked": linked_selectors.chain_page(d),
+        "linked_group": _linked_group(d),
+        "umbrella": d.parent if d.parent_id else None,
+        "verification": bool(post is not None and failed == "accept" and post.get("verification") == "1"),
     }
     return render(request, "backoffice/dossier.html", context, status=error.status if error else 200)
 
@@ -301,6 +320,24 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
 @official_required
 def document(request: HttpRequest, code: str, doc_id: int) -> FileResponse:
     return serve_document(dossier_or_404(request, code, reason="tải giấy tờ"), doc_id)
+
+
+# --- linked requests ----------------------------------------------------------------------------------------
+
+
+@official_required
+def linked(request: HttpRequest) -> HttpResponse:
+    """The coordinator's view of open linked requests: where each waits, for which agency, the working time left,
+    and the messages that could not be delivered; with the national-portal synchronisation KPI."""
+    return render(
+        request,
+        "backoffice/linked.html",
+        {
+            "rows": linked_selectors.open_chains(request.user),
+            "groups": {code: g.short_name for code, g in all_groups().items()},
+            "sync": linked_selectors.portal_sync_share(),
+        },
+    )
 
 
 # --- calendar ---------------------------------------------------------------------------------------------

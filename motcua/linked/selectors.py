@@ -16,7 +16,9 @@ from motcua.exchange.models import ExchangePartner, OutboxMessage
 from motcua.exchange.services import PORTAL_STATUS_KIND
 from motcua.worktime.services import calendar_for
 
-from .models import PENDING_STEP_STATUSES, ChainEvent, ChainStatus, ChainStep, LinkedChain
+from .display import result_fields
+from .groups import group_for
+from .models import PENDING_STEP_STATUSES, ChainEvent, ChainStatus, ChainStep, LinkedChain, StepStatus
 
 BIRTH_REGISTRATION = "1.001193"
 BIRTH_GROUP = "2.000986"
@@ -55,6 +57,13 @@ class OpenChainRow:
     total: int
     working_hours_left: float | None
     late: bool
+
+    @property
+    def working_hours_late(self) -> float | None:
+        """How late, in working hours, as a positive number (None when not late or no deadline)."""
+        if not self.late or self.working_hours_left is None:
+            return None
+        return abs(self.working_hours_left)
 
 
 def open_chains(user: User, now: datetime | None = None) -> list[OpenChainRow]:
@@ -140,3 +149,77 @@ def follow_on_proposals(user: User) -> list[Dossier]:
         .select_related("agency", "procedure")
         .order_by("-finished_at", "-pk")
     )
+
+
+# --- what the dossier pages show of a chain -------------------------------------------------------------------
+
+FAILED_STEP_STATUSES = (StepStatus.REJECTED, StepStatus.BLOCKED)
+
+
+@dataclass
+class StepRow:
+    step: ChainStep
+    partner: str
+    reasons: str  # the agency's reasons in plain words ("" unless the step was rejected or blocked)
+
+    @property
+    def failed(self) -> bool:
+        return self.step.status in FAILED_STEP_STATUSES
+
+
+@dataclass
+class ChainPage:
+    chain: LinkedChain
+    group_name: str
+    steps: list[StepRow]
+    results: list[dict[str, Any]]  # results_of(chain), each with "fields": [{key, label, value}]
+    timeline: list[TimelineEntry]
+
+    @property
+    def failures(self) -> list[StepRow]:
+        return [s for s in self.steps if s.failed]
+
+    @property
+    def others_kept(self) -> bool:
+        """Is anything else still done or under way (so the failure notice can say the rest is kept)?"""
+        return any(not s.failed and s.step.status != StepStatus.CANCELLED for s in self.steps)
+
+
+def reasons_text(step: ChainStep) -> str:
+    return "; ".join(str(r.get("message") or r.get("code") or "") for r in step.reasons or [] if isinstance(r, dict))
+
+
+def chain_page(dossier: Dossier) -> ChainPage | None:
+    """Everything a dossier page shows of the umbrella's chain (None for a dossier without one): the steps with
+    their agencies' names, the results in readable fields, and the one merged timeline. A fixed number of
+    queries whatever the number of steps."""
+    from .services import results_of  # services import this module lazily; keep the cycle lazy too
+
+    if dossier.parent_id:
+        return None
+    chain = chain_of(dossier)
+    if chain is None:
+        return None
+    steps = list(chain.steps.all())
+    names = dict(ExchangePartner.objects.filter(code__in={s.partner_code for s in steps}).values_list("code", "name"))
+    group = group_for(chain.group)
+    results = [{**r, "fields": result_fields(r["result"])} for r in results_of(chain)]
+    return ChainPage(
+        chain=chain,
+        group_name=group.short_name if group else chain.group,
+        steps=[
+            StepRow(
+                step=s,
+                partner=names.get(s.partner_code, s.partner_code),
+                reasons=reasons_text(s).rstrip(". ") if s.status in FAILED_STEP_STATUSES else "",
+            )
+            for s in steps
+        ],
+        results=results,
+        timeline=timeline(dossier, chain),
+    )
+
+
+def follow_on_proposal(user: User, code: str) -> Dossier | None:
+    """The caller's proposal for this birth registration, if it still stands (see `follow_on_proposals`)."""
+    return next((d for d in follow_on_proposals(user) if d.code == code), None)

@@ -625,3 +625,40 @@ def display_rows(schema: dict, data: dict) -> list[dict]:
 
     walk(schema or {}, data or {}, 0)
     return rows
+
+
+def grouped_rows(schema: dict, data: dict) -> list[dict]:
+    """[{title, rows: [{title, value}]}]: a read-only summary of a declaration under the catalogue's ``x-groups``
+    (answers in no group come last, under an empty title), with the schema's titles and display_rows' formats."""
+    schema = schema or {}
+    data = {k: v for k, v in (data or {}).items() if not _empty(v)}
+    props = schema.get("properties") or {}
+    placed: set[str] = set()
+    out = []
+    for group in schema.get("x-groups") or []:
+        members = [k for k in group.get("fields") or [] if k in data and k not in placed]
+        if not members:
+            continue
+        placed.update(members)
+        sub = {"properties": {k: props.get(k) or {} for k in members}}
+        out.append({"title": str(group.get("title") or ""), "rows": display_rows(sub, {k: data[k] for k in members})})
+    rest = {k: v for k, v in data.items() if k not in placed}
+    if rest:
+        sub = {"properties": {k: v for k, v in props.items() if k in rest}}
+        out.append({"title": "", "rows": display_rows(sub, rest)})
+    return out
+
+
+def restrict_schema(schema: dict, names: set[str] | list[str]) -> dict:
+    """The root-level schema of only these fields (their titles, rules, required flags and x-groups kept), for a
+    form where only part of a declaration may be changed."""
+    schema = schema or {}
+    props = schema.get("properties") or {}
+    keep = [k for k in props if k in set(names)]
+    groups = [{**g, "fields": [f for f in g.get("fields") or [] if f in keep]} for g in schema.get("x-groups") or []]
+    return {
+        "type": "object",
+        "properties": {k: props[k] for k in keep},
+        "required": [k for k in schema.get("required") or [] if k in keep],
+        "x-groups": [g for g in groups if g["fields"]],
+    }

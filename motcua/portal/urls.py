@@ -14,6 +14,7 @@ urlpatterns = [
     path("ho-so/<str:code>/da-nop/", views.submitted, name="submitted"),
     path("ho-so/<str:code>/bo-sung/", views.supplement, name="supplement"),
     path("ho-so/<str:code>/rut/", views.withdraw, name="withdraw"),
+    path("ho-so/<str:code>/lien-thong-tiep/", views.follow_on, name="follow_on"),
     path("ho-so/<str:code>/giay-to/", views.upload, name="upload"),
     path("ho-so/<str:code>/giay-to/<int:doc_id>/", views.document, name="document"),
 ]

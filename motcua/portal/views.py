@@ -20,15 +20,17 @@ from motcua.accounts.services import hit_rate_limit, is_official
 from motcua.catalog import selectors as catalog
 from motcua.catalog.models import OnlineLevel, Procedure, ProcedureOffering
 from motcua.catalog.services import current_version
-from motcua.core.errors import NotFound, ProblemError
+from motcua.core.errors import NotFound, ProblemError, ValidationFailed
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Dossier, Status
 from motcua.identity import oidc as eid
 from motcua.identity import registry
 from motcua.identity import services as identity
+from motcua.linked import selectors as linked_selectors
+from motcua.linked import services as linked_services
 
 from .forms import AgencyForm, DocumentsForm, LookupForm, SearchForm, SupplementForm, UploadForm, WithdrawForm
-from .schema_form import build_form_class, display_rows
+from .schema_form import build_form_class, display_rows, grouped_rows, restrict_schema
 
 FEATURED = ["1.001193", "1.004222", "1.000656", "1.003197", "1.009664"]
 PAGE_SIZE = 20
@@ -361,11 +363,13 @@ def submitted(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def my_dossiers(request: HttpRequest) -> HttpResponse:
-    mine = selectors.visible_dossiers(request.user).filter(applicant_id=request.user.pk)
+    # One dossier per request: the agencies' sub-dossiers of a linked request are shown inside it, not here.
+    mine = selectors.visible_dossiers(request.user).filter(applicant_id=request.user.pk, parent__isnull=True)
     drafts = list(mine.filter(status=Status.DRAFT).order_by("-updated_at")[:50])
     submitted_qs = mine.exclude(status=Status.DRAFT).order_by("-submitted_at", "-id")
     page = Paginator(submitted_qs, PAGE_SIZE).get_page(request.GET.get("trang"))
-    return render(request, "portal/my_dossiers.html", {"drafts": drafts, "page": page})
+    proposals = linked_selectors.follow_on_proposals(request.user)
+    return render(request, "portal/my_dossiers.html", {"drafts": drafts, "page": page, "proposals": proposals})
 
 
 def _last_action(dossier: Dossier, action: str):
@@ -383,12 +387,16 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
     actions = {a["action"]: a for a in services.available_actions(request.user, d)}
     supplement_request = _last_action(d, "request_supplement") if d.status == Status.SUPPLEMENT_REQUESTED else None
     refusal = _last_action(d, "refuse") if d.status == Status.REFUSED else None
+    linked = linked_selectors.chain_page(d)
     return render(
         request,
         "portal/dossier.html",
         {
             "dossier": d,
-            "history": selectors.history(d),
+            "linked": linked,
+            "umbrella": d.parent if d.parent_id else None,
+            "pin": request.session.pop(f"pin:{d.code}", None),  # a request confirmed from a proposal lands here
+            "history": selectors.history(d) if linked is None else [],
             "rows": display_rows(d.version.form_schema, d.data),
             "documents": d.documents.all().order_by("uploaded_at"),
             "actions": actions,
@@ -514,3 +522,68 @@ def withdraw(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("Đã rút hồ sơ %(code)s.") % {"code": d.code})
             return redirect("portal:dossier", code=d.code)
     return render(request, "portal/withdraw.html", {"dossier": d, "form": form}, status=422 if form.errors else 200)
+
+
+# --- life events: a finished birth registration proposes the rest of the birth chain ----------------------------
+
+
+def _follow_on_editable(name: str) -> bool:
+    """What the parent may still change on the pre-filled request: where the child lives, and the clinic."""
+    return name.startswith("tt_") or name == "bhyt_noi_kcb_ban_dau"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def follow_on(request: HttpRequest, code: str) -> HttpResponse:
+    """Register the child's permanent residence and health-insurance card from a finished birth registration:
+    everything known is shown read-only; only the residence and the clinic can be changed; one confirmation."""
+    source = linked_selectors.follow_on_proposal(request.user, code)
+    if source is None:
+        own_dossier(request, code)  # 404 for anyone else's dossier
+        messages.info(request, _("Hồ sơ này không còn đề xuất đăng ký tiếp nào."))
+        return redirect("portal:dossier", code=code)
+    try:
+        declaration = linked_services.follow_on_declaration(request.user, source)
+    except ProblemError as exc:
+        problem_messages(request, exc)
+        return redirect("portal:my_dossiers")
+    version = catalog.submission_target(linked_selectors.BIRTH_GROUP, source.agency.code)[1]
+    schema = version.form_schema or {}
+    editable = [k for k in schema.get("properties", {}) if _follow_on_editable(k)]
+    FormClass = build_form_class(restrict_schema(schema, editable))
+    fixed = {k: v for k, v in declaration.items() if not _follow_on_editable(k)}
+    status, leftover = 200, []
+    if request.method == "POST":
+        form = FormClass(request.POST)
+        if form.is_valid():
+            try:
+                result = linked_services.confirm_follow_on(request.user, source.code, {**fixed, **form.to_data()})
+            except ValidationFailed as exc:
+                leftover = form.add_problem_errors(exc.errors) or ([] if exc.errors else [exc.detail])
+            except ProblemError as exc:
+                leftover = [exc.detail]
+            else:
+                if result.pin:
+                    request.session[f"pin:{result.dossier.code}"] = result.pin
+                messages.success(
+                    request,
+                    _("Đã nộp hồ sơ %(code)s: đăng ký thường trú và cấp thẻ BHYT cho bé, dùng lại Giấy khai sinh.")
+                    % {"code": result.dossier.code},
+                )
+                return redirect("portal:dossier", code=result.dossier.code)
+        status = 422
+    else:
+        form = FormClass(data_dict=declaration)
+    return render(
+        request,
+        "portal/follow_on.html",
+        {
+            "source": source,
+            "child_name": (source.data or {}).get("ks_ho_ten") or (source.result or {}).get("ho_ten", ""),
+            "procedure": version.procedure,
+            "summary": grouped_rows(schema, fixed),
+            "form": form,
+            "leftover": leftover,
+        },
+        status=status,
+    )

@@ -148,6 +148,14 @@ RULES: list[Rule] = [
     Rule("portal:upload", "POST", "/ho-so/{code}/giay-to/", own_only("302:/ho-so/{code}/"), body="empty"),
     Rule("portal:document", "GET", "/ho-so/{code}/giay-to/{doc}/", own_only("file")),
     Rule(
+        "portal:follow_on",
+        "GET",
+        "/ho-so/{code}/lien-thong-tiep/",
+        own_only("302:/ho-so/{code}/"),
+        why="the life-event proposal is the applicant's own; a dossier with nothing to propose leads back to it",
+    ),
+    Rule("portal:follow_on", "POST", "/ho-so/{code}/lien-thong-tiep/", own_only("302:/ho-so/{code}/"), body="empty"),
+    Rule(
         "portal:apply",
         "GET",
         "/thu-tuc/1.001193/nop/?nhap={draft}",
@@ -199,6 +207,13 @@ RULES: list[Rule] = [
         "GET",
         "/can-bo/ho-so/{code}/giay-to/{doc}/",
         back_office(officials="file", other_agency="404"),
+    ),
+    Rule(
+        "backoffice:linked",
+        "GET",
+        "/can-bo/lien-thong/",
+        back_office(officials="hidden", other_agency="hidden"),
+        why="the coordinators' list of open linked requests (an ordinary dossier is never on it)",
     ),
     Rule(
         "backoffice:calendar",
