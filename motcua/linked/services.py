@@ -304,10 +304,10 @@ def _event(chain: LinkedChain, kind: str, text: str, step_code: str, at: datetim
 
 def _on_settled(message: OutboxMessage) -> None:
     """The outbox settled a step's message (same transaction): record it on the step and move the chain on."""
-    step = ChainStep.objects.select_for_update().select_related("chain").filter(message=message).first()
+    step = ChainStep.objects.select_for_update(of=("self",)).select_related("chain").filter(message=message).first()
     if step is None:
         return
-    chain = LinkedChain.objects.select_for_update().select_related("dossier").get(pk=step.chain_id)
+    chain = LinkedChain.objects.select_for_update(of=("self",)).select_related("dossier").get(pk=step.chain_id)
     now = timezone.now()
     response = message.response or {}
     if message.status == M.ACCEPTED_LATER and step.status == StepStatus.SENT:
@@ -366,7 +366,7 @@ def _open_internal(message: OutboxMessage) -> Outcome:
     try:
         with transaction.atomic():
             step = (
-                ChainStep.objects.select_for_update()
+                ChainStep.objects.select_for_update(of=("self",))
                 .select_related("chain__dossier__agency", "sub_dossier")
                 .filter(message=message)
                 .first()
