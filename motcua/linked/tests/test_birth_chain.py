@@ -155,3 +155,25 @@ def test_every_status_change_is_queued_for_the_national_portal(linked_world, par
     assert portal_sync_share() == {"dossiers": 2, "synced": 1, "share": 0.5}
     exchange.deliver_due()
     assert portal_sync_share() == {"dossiers": 2, "synced": 2, "share": 1.0}
+
+
+def test_the_chain_does_not_care_which_agency_is_internal(linked_world, partners):
+    # given the opposite mix: civil status is the Ministry of Justice's external system, while the residence
+    # registration is processed inside motcua by the commune's officials
+    partners("ho-tich", profile="civil_status", mode="now")
+    partners("cong-an", kind="internal")
+    partners("bhxh", profile="social_insurance", mode="now")
+    umbrella, chain = _submit_and_accept(linked_world)
+    # when: the external civil-status system registers the birth, then the residence sub-dossier is processed
+    exchange.deliver_due()
+    birth = chain.steps.get(code="khai_sinh")
+    validate_personal_id(birth.result["so_dinh_danh"], gender="nam")
+    exchange.deliver_due()
+    sub = Dossier.objects.get(parent=umbrella)
+    assert sub.procedure.code == "1.004222" and sub.data["so_dinh_danh"] == birth.result["so_dinh_danh"]
+    process_internal(sub, linked_world)
+    # then: the same chain, the same three results
+    chain.refresh_from_db()
+    umbrella.refresh_from_db()
+    assert chain.status == ChainStatus.COMPLETED and umbrella.status == "returned"
+    assert chain.steps.get(code="bhyt").result["ma_the"] == birth.result["so_dinh_danh"]
