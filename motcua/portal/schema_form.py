@@ -222,6 +222,12 @@ def field_for(name: str, node: dict, *, required: bool) -> forms.Field:
     return field
 
 
+def _show_when(condition: dict | None) -> dict | None:
+    if not condition or not isinstance(condition.get("field"), str):
+        return None
+    return {"field": condition["field"], "any": " ".join(str(v) for v in condition.get("any") or [])}
+
+
 class _Builder:
     """Walks a schema once per form instance (rows of repeatable groups depend on the data)."""
 
@@ -229,6 +235,9 @@ class _Builder:
         self.rows = rows
         self.fields: dict[str, forms.Field] = {}
         self.kinds: dict[str, str] = {}
+        # x-groups' "show_when" ({"field": name, "any": [values]}): shown only when it applies (site.js; every
+        # group stays visible without JavaScript, and the schema's if/then is what the server enforces).
+        self.conditions: dict[str, dict] = {}
 
     def properties(self, node: dict, prefix: str, required_chain: bool, depth: int) -> list:
         props = node.get("properties") or {}
@@ -246,6 +255,8 @@ class _Builder:
             if not members:
                 continue
             placed.update(members)
+            if isinstance(group.get("show_when"), dict):
+                self.conditions[f"nhom-{i + 1}"] = group["show_when"]
             structure.append(
                 (
                     "group",
@@ -319,6 +330,7 @@ class SchemaForm(forms.Form):
         self.structure = builder.properties(self.schema or {}, "", True, 0)
         self.kinds = builder.kinds
         self.fields = builder.fields
+        self.conditions = builder.conditions
         if data_dict is not None:
             self.initial = {**flatten(data_dict, self.kinds), **self.initial}
         self.prefill: dict[str, dict] = {}
@@ -395,6 +407,7 @@ class SchemaForm(forms.Form):
                             "title": title,
                             "description": description,
                             "items": walk(children),
+                            "show_when": _show_when(self.conditions.get(path)),
                         }
                     )
                 else:

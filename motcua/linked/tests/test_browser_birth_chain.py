@@ -110,3 +110,27 @@ def test_parent_submits_the_birth_chain_once_and_sees_one_timeline_and_three_res
     page.screenshot(path=str(shots / "linked-2-results.png"), full_page=True)
     assert LinkedChain.objects.get(pk=chain.pk).status == ChainStatus.COMPLETED
     assert errors == []
+
+
+def test_the_death_declaration_adapts_to_the_chosen_procedures(server, linked_world, browser, shots):
+    from playwright.sync_api import expect
+
+    # given Bích logged in, on the death group's online declaration at her commune
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(f"{server}/tai-khoan/dang-nhap/")
+    page.locator("input[name=username]").fill(BICH)
+    page.locator("input[name=password]").fill("mat-khau-thu-nghiem-1")
+    page.locator("form button[type=submit]").first.click()
+    page.goto(f"{server}/thu-tuc/LT.KHAITU/nop/?agency={linked_world.commune.code}")
+    account = page.locator("fieldset[data-show-when-field=thu_tuc_chon]")
+    # then: with only the residence removal chosen, no bank account is asked for
+    page.locator("input[name=thu_tuc_chon][value=xoa_thuong_tru]").check()
+    expect(account).to_be_hidden()
+    # when she also asks for the funeral allowance, the account fields appear
+    page.locator("input[name=thu_tuc_chon][value=tro_cap_mai_tang]").check()
+    expect(account).to_be_visible()
+    expect(page.locator("input[name=nhan_tien_so_tai_khoan]")).to_be_enabled()
+    page.screenshot(path=str(shots / "linked-3-death-declaration.png"), full_page=True)
+    # and when she unticks it again, they go away
+    page.locator("input[name=thu_tuc_chon][value=tro_cap_mai_tang]").uncheck()
+    expect(account).to_be_hidden()

@@ -37,4 +37,27 @@
       button.addEventListener("click", function () { window.print(); });
     });
   });
+  // A declaration that adapts to the applicant's choice (x-groups "show_when"): a group is shown only when one
+  // of the given values is chosen in the named field. Without this script every group stays visible.
+  function applyConditions(form) {
+    form.querySelectorAll("fieldset[data-show-when-field]").forEach(function (group) {
+      var name = group.dataset.showWhenField;
+      var wanted = (group.dataset.showWhenAny || "").split(" ");
+      var chosen = Array.prototype.some.call(form.querySelectorAll("[name='" + name + "']"), function (input) {
+        if (input.type === "checkbox" || input.type === "radio") return input.checked && wanted.indexOf(input.value) >= 0;
+        return wanted.indexOf(input.value) >= 0;
+      });
+      group.hidden = !chosen;
+      group.querySelectorAll("input, select, textarea").forEach(function (input) {
+        input.disabled = !chosen;
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (!form.querySelector("fieldset[data-show-when-field]")) return;
+      applyConditions(form);
+      form.addEventListener("change", function () { applyConditions(form); });
+    });
+  });
 })();
