@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.dossiers",
     "motcua.linked",
+    "motcua.documents",
     "motcua.portal",
     "motcua.backoffice",
 ]
@@ -238,3 +239,10 @@ MOTCUA_EXCHANGE_BACKOFF_CAP_SECONDS = float(os.environ.get("MOTCUA_EXCHANGE_BACK
 # The exchange partner that stands for the National Public Service Portal: every dossier status change is queued
 # to it through the outbox when it is configured and active (empty: no synchronisation).
 MOTCUA_PORTAL_PARTNER = os.environ.get("MOTCUA_PORTAL_PARTNER", "dvcqg")
+
+# What runs, in order, in the same transaction as every dossier transition: fn(dossier, action, payload).
+MOTCUA_TRANSITION_HOOKS = [
+    "motcua.linked.services.after_transition",
+]
+# Checked before a result is returned: fn(dossier, payload) raises Conflict to stop it (e.g. an unpaid fee).
+MOTCUA_RETURN_GUARDS: list[str] = []

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.module_loading import import_string
 from django.utils.translation import override, pgettext_lazy
 
 from motcua.accounts.models import Role, User
@@ -452,6 +454,7 @@ def _create_submitted(user, procedure, version, agency, channel, data, who) -> S
         role="citizen" if channel == Channel.ONLINE else Role.DESK,
         label="Nộp hồ sơ",
     )
+    _after_transition(dossier, "submit", {"channel": channel})
     return SubmitResult(dossier, pin)
 
 
@@ -659,12 +662,18 @@ def perform(user: User, dossier: Dossier, action: str, *, note: str = "", payloa
 
 
 def _after_transition(dossier: Dossier, action: str, payload: dict) -> None:
-    """Hand the change to the linked-services chain when the dossier belongs to one (same transaction).
+    """Hand the change to the apps that build on dossiers (linked chains, notifications, e-results, …), in the
+    transition's transaction, in the order `settings.MOTCUA_TRANSITION_HOOKS` lists them.
 
-    An explicit call rather than a signal: linked services build on dossiers, so the import is deferred."""
-    from motcua.linked import services as linked
+    An explicit, configured list of callables rather than signals: what runs, and in which order, is written in
+    one place; each hook defers work outside the database with transaction.on_commit."""
+    for hook in _hooks("MOTCUA_TRANSITION_HOOKS"):
+        hook(dossier, action, payload)
 
-    linked.after_transition(dossier, action, payload)
+
+@lru_cache(maxsize=4)
+def _hooks(setting: str) -> tuple[Callable, ...]:
+    return tuple(import_string(path) for path in getattr(settings, setting, ()))
 
 
 def _accept(user, dossier, action, note, payload) -> Entry:
@@ -758,6 +767,8 @@ def _refuse(user, dossier, action, note, payload) -> Entry:
 
 
 def _return_result(user, dossier, action, note, payload) -> Entry:
+    for guard in _hooks("MOTCUA_RETURN_GUARDS"):  # e.g. an unpaid fee: raises Conflict, nothing is written
+        guard(dossier, payload)
     now = timezone.now()
     _close(dossier, Status.RETURNED, now)
     dossier.outcome = _outcome(dossier.result_ready_at or now, dossier.due_at)
