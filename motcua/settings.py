@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.linked",
     "motcua.documents",
+    "motcua.store",
     "motcua.portal",
     "motcua.backoffice",
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("tai-khoan/", include("motcua.accounts.urls")),
     path("dinh-danh/", include("motcua.identity.urls")),
+    path("", include("motcua.store.urls")),
     path("can-bo/", include("motcua.backoffice.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("motcua.portal.urls")),

@@ -28,6 +28,7 @@ from motcua.identity import registry
 from motcua.identity import services as identity
 from motcua.linked import selectors as linked_selectors
 from motcua.linked import services as linked_services
+from motcua.store import services as store
 
 from .forms import AgencyForm, DocumentsForm, LookupForm, SearchForm, SupplementForm, UploadForm, WithdrawForm
 from .schema_form import build_form_class, display_rows, grouped_rows, restrict_schema
@@ -195,6 +196,8 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     FormClass = build_form_class(version.form_schema)
     prefill = _prefill(request, version)
     documents, provided = _documents_to_ask(version)
+    stored = store.offers_for(request.user, documents)  # "provide once": the citizen's store stands in
+    documents = [d for d in documents if str(d.get("code")) not in stored]
     status = 200
     if request.method == "GET":
         agency_code = request.GET.get("agency") or (draft.agency.code if draft else "")
@@ -214,7 +217,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         elif intent == "draft":
             response = _save_draft(request, proc, agency_form, form, draft)
         else:
-            response = _submit(request, proc, agency_form, form, docs_form, draft)
+            response = _submit(request, proc, agency_form, form, docs_form, draft, stored)
         if response is not None:
             return response
         status = 200 if intent.startswith("add:") else 422
@@ -230,6 +233,9 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             "agency_form": agency_form,
             "docs_form": docs_form,
             "provided_documents": provided,
+            "stored_documents": [
+                (d, stored[str(d.get("code"))]) for d in version.documents or [] if str(d.get("code")) in stored
+            ],
             "draft": draft,
             "form_errors": form.non_field_errors(),
         },
@@ -314,7 +320,7 @@ def _save_draft(request, proc, agency_form, form, draft) -> HttpResponse | None:
     return redirect(f"{url}?nhap={draft.pk}")
 
 
-def _submit(request, proc, agency_form, form, docs_form, draft) -> HttpResponse | None:
+def _submit(request, proc, agency_form, form, docs_form, draft, stored=None) -> HttpResponse | None:
     valid = agency_form.is_valid() & form.is_valid() & docs_form.is_valid()
     if not valid:  # the page's error summary lists every problem with a link to its field
         return None
@@ -344,6 +350,8 @@ def _submit(request, proc, agency_form, form, docs_form, draft) -> HttpResponse 
             messages.error(request, text)
         return None
     dossier = result.dossier
+    if stored and not result.replayed:
+        store.reuse(request.user, dossier, stored)
     attach_uploads(request, dossier, docs_form.uploads())
     if result.pin:
         request.session[f"pin:{dossier.code}"] = result.pin

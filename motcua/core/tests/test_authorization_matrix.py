@@ -209,6 +209,13 @@ RULES: list[Rule] = [
         back_office(officials="file", other_agency="404"),
     ),
     Rule(
+        "store:dossier_document",
+        "GET",
+        "/can-bo/ho-so/{code}/kho/1/",
+        back_office(officials="404", other_agency="404"),
+        why="a stored document only through a dossier that reused it (this one reused none): 404 for all",
+    ),
+    Rule(
         "backoffice:linked",
         "GET",
         "/can-bo/lien-thong/",
