@@ -29,6 +29,7 @@ migrate: install
 	$(BIN)/python manage.py collectstatic --noinput -v0
 
 demo: migrate
+	$(BIN)/python manage.py setup_dev_pki
 	$(BIN)/python manage.py load_demo
 
 run: demo
@@ -57,6 +58,7 @@ test: install lint
 bench: install
 	$(BIN)/python bench/worktime.py
 	$(BIN)/python bench/linked.py
+	$(BIN)/python bench/sign.py
 	$(BIN)/python bench/submit.py
 
 # Refresh the English catalogue after changing user-facing text (needs GNU gettext); commit the .po and the .mo.

@@ -27,16 +27,22 @@ install_problem_handlers(api)
 
 def _mount() -> None:
     from motcua.catalog.api import router as catalog_router
+    from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import lookup_router
     from motcua.dossiers.api import router as dossier_router
     from motcua.exchange.api import router as exchange_router
+    from motcua.payments.api import router as payments_router
+    from motcua.results.api import router as results_router
     from motcua.worktime.api import router as worktime_router
 
     api.add_router("/v1/worktime/", worktime_router)
     api.add_router("/v1/procedures", catalog_router)
     api.add_router("/v1/dossiers", dossier_router)
+    api.add_router("/v1/dossiers", documents_router)  # /{code}/forms/{number}: the one-stop forms as PDF
     api.add_router("/v1/lookup", lookup_router)
     api.add_router("/v1/exchange", exchange_router)
+    api.add_router("/v1/results", results_router)
+    api.add_router("/v1/", payments_router)  # payments/ipn, dossiers/{code}/payments
 
 
 _mount()

@@ -5,6 +5,7 @@ The embedded default is SQLite under $MOTCUA_DATA_DIR; set DATABASE_URL (postgre
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -59,7 +60,10 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.linked",
     "motcua.documents",
+    "motcua.results",
     "motcua.store",
+    "motcua.notifications",
+    "motcua.payments",
     "motcua.portal",
     "motcua.backoffice",
 ]
@@ -244,6 +248,71 @@ MOTCUA_PORTAL_PARTNER = os.environ.get("MOTCUA_PORTAL_PARTNER", "dvcqg")
 # What runs, in order, in the same transaction as every dossier transition: fn(dossier, action, payload).
 MOTCUA_TRANSITION_HOOKS = [
     "motcua.linked.services.after_transition",
+    "motcua.results.services.on_dossier_transition",
+    "motcua.notifications.services.on_dossier_transition",
 ]
 # Checked before a result is returned: fn(dossier, payload) raises Conflict to stop it (e.g. an unpaid fee).
-MOTCUA_RETURN_GUARDS: list[str] = []
+MOTCUA_RETURN_GUARDS: list[str] = ["motcua.payments.services.guard_return"]
+
+# Notifications (docs/notifications.md). Channels switched on; SMS and push also need their provider configured.
+MOTCUA_NOTIFY_CHANNELS = [
+    c.strip() for c in os.environ.get("MOTCUA_NOTIFY_CHANNELS", "in_app,email,sms,push").split(",") if c.strip()
+]
+MOTCUA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_NOTIFY_MAX_ATTEMPTS", "8"))
+# The portal's public address, for links in messages.
+MOTCUA_PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000")
+# E-mail: files under $MOTCUA_DATA_DIR/mail by default (nothing leaves the machine); SMTP in production with
+# MOTCUA_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and MOTCUA_EMAIL_HOST/PORT/USER/PASSWORD/USE_TLS.
+EMAIL_BACKEND = os.environ.get("MOTCUA_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+EMAIL_HOST = os.environ.get("MOTCUA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("MOTCUA_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("MOTCUA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("MOTCUA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("MOTCUA_EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_EMAIL_FROM", "motcua <khong-tra-loi@motcua.local>")
+# SMS brandname provider (an adapter class + its options). Empty URL: no SMS. UNICODE=False for a provider that
+# takes no diacritics (texts are then sent without them: 160 characters a segment instead of 70).
+MOTCUA_SMS = {
+    "BACKEND": os.environ.get("MOTCUA_SMS_BACKEND", "motcua.notifications.sms.HttpSmsProvider"),
+    "URL": os.environ.get("MOTCUA_SMS_URL", ""),
+    "API_KEY": os.environ.get("MOTCUA_SMS_API_KEY", ""),
+    "BRANDNAME": os.environ.get("MOTCUA_SMS_BRANDNAME", "MOTCUA"),
+    "UNICODE": _env_bool("MOTCUA_SMS_UNICODE", True),
+    "TIMEOUT": float(os.environ.get("MOTCUA_SMS_TIMEOUT_SECONDS", "10")),
+    # Where the provider posts delivery reports: <public URL>/thong-bao/sms/bao-cao/
+    "DLR_URL": os.environ.get("MOTCUA_SMS_DLR_URL", ""),
+}
+# "VNeID-style" push to the citizen's identity app, by personal ID. Off unless MOTCUA_PUSH_URL is set.
+MOTCUA_PUSH = {
+    "BACKEND": os.environ.get("MOTCUA_PUSH_BACKEND", "motcua.notifications.push.HttpPushProvider"),
+    "URL": os.environ.get("MOTCUA_PUSH_URL", ""),
+    "API_KEY": os.environ.get("MOTCUA_PUSH_API_KEY", ""),
+    "TIMEOUT": float(os.environ.get("MOTCUA_PUSH_TIMEOUT_SECONDS", "10")),
+}
+# The officials' daily digest goes out once per working day after this local hour.
+MOTCUA_DIGEST_HOUR = int(os.environ.get("MOTCUA_DIGEST_HOUR", "7"))
+
+# E-results (docs/results.md): PAdES-signed PDFs with a QR code to the public verification page.
+# The public address printed in the QR code (…/xac-minh/<token>/).
+MOTCUA_SITE_URL = os.environ.get("MOTCUA_SITE_URL", os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000"))
+# Development PKI: a local root CA and one certificate per agency, keys encrypted under this directory (0700).
+MOTCUA_PKI_DIR = Path(os.environ.get("MOTCUA_PKI_DIR", DATA_DIR / "pki"))
+MOTCUA_DEV_PKI = _env_bool("MOTCUA_DEV_PKI", True)
+# Real certificates: a JSON file {"<agency code>" or "*": {"cert", "key", "chain", "passphrase_file"} or
+# {"pkcs12", "passphrase_file"}}; their root certificates (PEM/DER paths, comma-separated) are the trust anchors.
+MOTCUA_SIGNING_KEYS = (
+    json.loads(Path(os.environ["MOTCUA_SIGNING_KEYS_FILE"]).read_text())
+    if os.environ.get("MOTCUA_SIGNING_KEYS_FILE")
+    else {}
+)
+MOTCUA_SIGNING_TRUST_ROOTS = [p for p in os.environ.get("MOTCUA_SIGNING_TRUST_ROOTS", "").split(",") if p]
+# Trusted timestamp (RFC 3161) on every signature where configured; embed OCSP/CRL answers (PAdES B-LT) and let
+# the verifier fetch revocation data, for certificates that name their OCSP/CRL services.
+MOTCUA_TSA_URL = os.environ.get("MOTCUA_TSA_URL", "")
+MOTCUA_SIGNING_EMBED_REVOCATION = _env_bool("MOTCUA_SIGNING_EMBED_REVOCATION")
+MOTCUA_VERIFY_ALLOW_FETCHING = _env_bool("MOTCUA_VERIFY_ALLOW_FETCHING")
+# Public verification: uploads per client address per minute, and the largest PDF accepted.
+MOTCUA_VERIFY_PER_MINUTE = int(os.environ.get("MOTCUA_VERIFY_PER_MINUTE", "20"))
+MOTCUA_VERIFY_MAX_BYTES = int(os.environ.get("MOTCUA_VERIFY_MAX_BYTES", str(10 * 1024 * 1024)))

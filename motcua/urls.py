@@ -14,5 +14,8 @@ urlpatterns = [
     path("", include("motcua.store.urls")),
     path("can-bo/", include("motcua.backoffice.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("xac-minh/", include("motcua.results.urls")),
+    path("", include("motcua.notifications.urls")),
+    path("", include("motcua.payments.urls")),
     path("", include("motcua.portal.urls")),
 ]

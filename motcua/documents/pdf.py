@@ -16,6 +16,7 @@ from functools import lru_cache
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import landscape as landscape_of
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -54,7 +55,9 @@ def styles() -> dict[str, ParagraphStyle]:
         "italic_right": ParagraphStyle("italic_right", parent=base, alignment=TA_RIGHT, fontName=FONT_ITALIC),
         "title": ParagraphStyle("title", parent=base, alignment=TA_CENTER, fontName=FONT_BOLD, fontSize=14, leading=19),
         "cell": ParagraphStyle("cell", parent=base, fontSize=10.5, leading=13.5, alignment=TA_LEFT),
-        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontSize=10.5, leading=13.5, fontName=FONT_BOLD),
+        "cell_bold": ParagraphStyle(
+            "cell_bold", parent=base, fontSize=10.5, leading=13.5, fontName=FONT_BOLD, alignment=TA_LEFT
+        ),
     }
 
 
@@ -91,17 +94,32 @@ def vnd(amount: int) -> str:
     return f"{int(amount):,}".replace(",", ".") + " đồng"
 
 
-def header(*, parent: str, agency: str, number: str, place: str, on: date | datetime) -> Table:
-    """The administrative header: issuing agency (and its parent) with the number left, motto and date right."""
+def header(
+    *,
+    parent: str,
+    agency: str,
+    number: str,
+    place: str,
+    on: date | datetime,
+    unit: str = "",
+    width: float = 165,
+) -> Table:
+    """The administrative header: issuing agency (and its parent) with the number left, motto and date right.
+
+    `unit` is an optional third line under the agency (e.g. "Bộ phận tiếp nhận và trả kết quả"); `width` the text
+    width in mm (`text_width(landscape=True)` on a landscape page, so the motto sits on the right)."""
     s = styles()
-    left = [p(parent.upper(), "center"), p(agency.upper(), "center_bold"), p("———", "center"), p(number, "center")]
+    left = [p(parent.upper(), "center"), p(agency.upper(), "center_bold")]
+    if unit:
+        left.append(p(unit.upper(), "center_bold"))
+    left += [p("———", "center"), p(number, "center")]
     right = [
         p(MOTTO[0], "center_bold"),
         p(MOTTO[1], "center_bold"),
         p("———————", "center"),
         Paragraph(f"<i>{escape(place)}, {vn_date(on)}</i>", s["center"]),
     ]
-    table = Table([[left, right]], colWidths=[70 * mm, 95 * mm])
+    table = Table([[left, right]], colWidths=[70 * mm, (width - 70) * mm])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return table
 
@@ -123,11 +141,53 @@ def key_values(rows: Iterable[tuple[str, object]]) -> Table:
     return table
 
 
-def grid(head: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[float]) -> Table:
-    """A ruled table (process-control sheet, tracking book), the header row repeated on every page."""
-    s = styles()
-    data = [[Paragraph(escape(h), s["cell_bold"]) for h in head]]
-    data += [[Paragraph(escape(c), s["cell"]) for c in row] for row in rows]
+@lru_cache(maxsize=8)
+def _cell_styles(size: float) -> tuple[ParagraphStyle, ParagraphStyle]:
+    base, bold = styles()["cell"], styles()["cell_bold"]
+    if size == base.fontSize:
+        return base, bold
+    leading = round(size * 1.3, 1)
+    return (
+        ParagraphStyle(f"cell{size}", parent=base, fontSize=size, leading=leading),
+        ParagraphStyle(f"cell_bold{size}", parent=bold, fontSize=size, leading=leading),
+    )
+
+
+_PAD = 6  # ReportLab's default left and right cell padding, in points
+
+
+def grid(
+    head: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    widths: Sequence[float],
+    *,
+    font_size: float = 10.5,
+) -> Table:
+    """A ruled table (process-control sheet, tracking book), the header row repeated on every page.
+
+    Widths are in millimetres. A cell whose every line fits its column is drawn as plain text; a longer one becomes
+    a wrapping Paragraph, shared between the cells of a column with the same text (a tracking book repeats the
+    procedure's name): both keep a 1,000-row book to about a second. A Flowable cell is kept as it is.
+    """
+    register_fonts()
+    cell, bold = _cell_styles(font_size)
+    room = [w * mm - 2 * _PAD for w in widths]
+    shared: dict[tuple[int, str], Paragraph] = {}
+
+    def fit(col: int, value: object) -> object:
+        if isinstance(value, Flowable):
+            return value
+        text = str(value if value is not None else "")
+        lines = text.split("\n")
+        if all(pdfmetrics.stringWidth(line, FONT, font_size) <= room[col] for line in lines):
+            return text
+        key = (col, text)
+        if key not in shared:
+            shared[key] = Paragraph("<br/>".join(escape(line) for line in lines), cell)
+        return shared[key]
+
+    data: list[list[object]] = [[Paragraph(escape(h), bold) for h in head]]
+    data += [[fit(i, c) for i, c in enumerate(row)] for row in rows]
     table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -135,6 +195,8 @@ def grid(head: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                # Plain-text cells in the same face and size as the wrapping ones.
+                ("FONT", (0, 1), (-1, -1), FONT, font_size, cell.leading),
             ]
         )
     )
@@ -150,14 +212,59 @@ def signature(role: str, name: str = "", note: str = "(Ký, ghi rõ họ tên)")
     return table
 
 
-def build(flowables: list[Flowable], *, title: str, author: str, subject: str = "") -> bytes:
-    """A4, Decree 30/2020 margins (left 30 mm, right 15 mm, top/bottom 20 mm); deterministic bytes."""
+def signatures(left: tuple[str, str, str], right: tuple[str, str, str]) -> Table:
+    """Two signers side by side (e.g. the applicant and the receiving officer): each (role, note, name)."""
+
+    def block(role: str, note: str, name: str) -> list[Flowable]:
+        cells: list[Flowable] = [p(role.upper(), "center_bold")]
+        if note:
+            cells.append(Paragraph(f"<i>{escape(note)}</i>", styles()["center"]))
+        return [*cells, Spacer(1, 18 * mm), p(name, "center_bold")]
+
+    table = Table([[block(*left), block(*right)]], colWidths=[80 * mm, 85 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
+def numbered(items: Iterable[object], style: str = "normal") -> list[Paragraph]:
+    """'1. …', '2. …' as separate paragraphs, indented a little."""
+    base = styles()[style]
+    indented = ParagraphStyle(f"{base.name}_numbered", parent=base, leftIndent=8 * mm, firstLineIndent=-5 * mm)
+    return [Paragraph(f"{i}. {escape(item)}", indented) for i, item in enumerate(items, 1)]
+
+
+def text_width(landscape: bool = False) -> float:
+    """The width between the margins, in millimetres (165 portrait, 262 landscape)."""
+    return 262.0 if landscape else 165.0
+
+
+def _page_number(canvas, doc) -> None:
+    canvas.saveState()
+    canvas.setFont(FONT, 9)
+    width, _height = doc.pagesize
+    canvas.drawRightString(width - doc.rightMargin, 10 * mm, f"Trang {doc.page}")
+    canvas.restoreState()
+
+
+def build(
+    flowables: list[Flowable],
+    *,
+    title: str,
+    author: str,
+    subject: str = "",
+    landscape: bool = False,
+    page_numbers: bool = False,
+) -> bytes:
+    """A4, Decree 30/2020 margins (left 30 mm, right 15 mm, top/bottom 20 mm); deterministic bytes.
+
+    `landscape=True` turns the page for wide tables (tracking book): left 20 mm, right 15 mm, top/bottom 20 mm,
+    262 mm of text width. `page_numbers` prints "Trang N" at the foot of every page."""
     register_fonts()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
-        pagesize=A4,
-        leftMargin=30 * mm,
+        pagesize=landscape_of(A4) if landscape else A4,
+        leftMargin=(20 if landscape else 30) * mm,
         rightMargin=15 * mm,
         topMargin=20 * mm,
         bottomMargin=20 * mm,
@@ -167,5 +274,8 @@ def build(flowables: list[Flowable], *, title: str, author: str, subject: str = 
         creator="motcua",
         invariant=1,
     )
-    doc.build(flowables)
+    if page_numbers:
+        doc.build(flowables, onFirstPage=_page_number, onLaterPages=_page_number)
+    else:
+        doc.build(flowables)
     return buffer.getvalue()

@@ -112,6 +112,7 @@ class ActionIn(Schema):
     extra_working_days: int | None = None
     data: dict[str, Any] | None = None
     method: str | None = None
+    paid_at_desk: bool | None = None  # return_result: the desk collected the fee (payments.services.guard_return)
 
 
 class ListParams(Schema):

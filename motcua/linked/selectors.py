@@ -80,7 +80,9 @@ def open_chains(user: User, now: datetime | None = None) -> list[OpenChainRow]:
     rows = []
     for chain in chains:
         agency = chain.dossier.agency
-        cal = calendars.setdefault(agency.id, calendar_for(agency))
+        if agency.id not in calendars:
+            calendars[agency.id] = calendar_for(agency)
+        cal = calendars[agency.id]
         steps = list(chain.steps.all())
         waiting = [
             {

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from motcua.documents import views as documents
+
 from . import views
 
 app_name = "portal"
@@ -17,4 +19,5 @@ urlpatterns = [
     path("ho-so/<str:code>/lien-thong-tiep/", views.follow_on, name="follow_on"),
     path("ho-so/<str:code>/giay-to/", views.upload, name="upload"),
     path("ho-so/<str:code>/giay-to/<int:doc_id>/", views.document, name="document"),
+    path("ho-so/<str:code>/bieu-mau/<str:number>/", documents.portal_form, name="dossier_form"),
 ]

@@ -236,6 +236,38 @@ RULES: list[Rule] = [
         back_office(officials="403", auditor="200", sysadmin="200", other_agency="403"),
         why="the audit trail (who read or changed which dossier): auditors and system administrators only",
     ),
+    # --- the one-stop forms as PDF (motcua/documents)
+    Rule(
+        "backoffice:dossier_form",
+        "GET",
+        "/can-bo/ho-so/{code}/bieu-mau/01/",
+        back_office(officials="200", other_agency="404"),
+        target="processing",
+        why="forms 01-05 for whoever may see the dossier, like the dossier page",
+    ),
+    Rule(
+        "backoffice:tracking_book",
+        "GET",
+        "/can-bo/so-theo-doi/?co_quan=000.31.10.H49&tu=2026-01-01&den=2026-01-31",
+        back_office(officials="200", other_agency="403"),
+        why="the tracking book: officials of the agency, auditors of its province; agencies are public, so 403",
+    ),
+    Rule("portal:dossier_form", "GET", "/ho-so/{code}/bieu-mau/01/", own_only("200"), target="processing"),
+    Rule(
+        "api:dossier_form",
+        "GET",
+        "/api/v1/dossiers/{code}/forms/01",
+        api(applicant="200", other_citizen="404", officials="200", other_agency="404"),
+        target="processing",
+    ),
+    Rule(
+        "api:dossier_form",
+        "GET",
+        "/api/v1/dossiers/{code}/forms/05",
+        api(applicant="403", other_citizen="404", officials="200", other_agency="404"),
+        target="processing",
+        why="the process-control sheet is the agencies' record: the applicant sees the dossier but not this form",
+    ),
     # --- API (bearer tokens)
     Rule(
         "api:list_dossiers",
@@ -272,6 +304,57 @@ RULES: list[Rule] = [
         api(applicant="201", other_citizen="404", officials="404", desk="201", other_agency="404"),
         body="upload",
         why="only the applicant and the receiving desk add documents; the engine answers 404 to everyone else",
+    ),
+    # --- fees (motcua/payments); the dossier owes nothing and no gateway is configured, "X" is no payment
+    Rule(
+        "payments:start",
+        "POST",
+        "/ho-so/{code}/nop-phi/",
+        own_only("302:/ho-so/{code}/"),
+        body="empty",
+        why="the applicant starts paying (refused here: back to the dossier with the reason); officials never do",
+    ),
+    Rule("payments:receipt", "GET", "/ho-so/{code}/bien-lai/X/", own_only("404")),
+    Rule(
+        "payments:desk",
+        "POST",
+        "/can-bo/ho-so/{code}/thu-phi-tai-quay/",
+        back_office(officials="302:/can-bo/ho-so/{code}/", other_agency="404"),
+        body="empty",
+        why="'collected at the desk': whoever sees the dossier is sent back to it with the refusal (desk role, fee)",
+    ),
+    Rule(
+        "payments:official_receipt",
+        "GET",
+        "/can-bo/ho-so/{code}/bien-lai/X/",
+        back_office(officials="404", other_agency="404"),
+    ),
+    Rule(
+        "api:list_payments",
+        "GET",
+        "/api/v1/dossiers/{code}/payments",
+        api(applicant="200", other_citizen="404", officials="200", other_agency="404"),
+    ),
+    Rule(
+        "api:start_payment",
+        "POST",
+        "/api/v1/dossiers/{code}/payments",
+        api(applicant="409", other_citizen="404", officials="403", other_agency="404"),
+        body="payment_start",
+        why="only the applicant pays online (409 here: nothing owed online); officials record desk payments instead",
+    ),
+    Rule(
+        "api:payment_receipt",
+        "GET",
+        "/api/v1/dossiers/{code}/payments/X/receipt",
+        api(applicant="404", other_citizen="404", officials="404", other_agency="404"),
+    ),
+    Rule(
+        "api:payment_refund",
+        "POST",
+        "/api/v1/dossiers/{code}/payments/X/refund",
+        api(applicant="404", other_citizen="404", officials="404", other_agency="404"),
+        body="refund",
     ),
 ]
 
@@ -451,6 +534,10 @@ def _body(kind: str, data: Data) -> dict:
         return {"data": json.dumps(body), "content_type": "application/json"}
     if kind == "upload":
         return {"data": {"file": SimpleUploadedFile("ban-sao.png", PNG, content_type="image/png"), "doc_code": "TP1"}}
+    if kind == "payment_start":
+        return {"data": "{}", "content_type": "application/json", "HTTP_IDEMPOTENCY_KEY": "nop-1"}
+    if kind == "refund":
+        return {"data": json.dumps({"reason": "Thu nhầm."}), "content_type": "application/json"}
     assert not kind, kind
     return {}
 
