@@ -34,6 +34,11 @@ def format_code(agency_code: str, day: date, seq: int) -> str:
     return f"{agency_code}-{day:%y%m%d}-{seq:04d}"
 
 
+def new_code(agency_id: int, agency_code: str, local_day: date) -> str:
+    """The next dossier code of the agency's day (its receipt date in Vietnam)."""
+    return format_code(agency_code, local_day, next_sequence(agency_id, local_day))
+
+
 def new_pin() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 

@@ -229,11 +229,9 @@ def _record(
 
 def _sync_to_portal(dossier: Dossier, row: DossierAction) -> None:
     """Every status change goes to the National Public Service Portal through the outbox (same transaction)."""
-    partner = exchange.portal_partner_code()
-    if not partner:
+    if exchange.portal_partner() is None:  # cached: no query per transition, no payload built for nothing
         return
     exchange.sync_to_portal(
-        partner_code=partner,
         dossier_code=dossier.code,
         citizen_id=dossier.applicant_personal_id,
         sender=dossier.agency.code,
@@ -421,9 +419,7 @@ def _replay(previous: IdempotencyKey, req_hash: str) -> SubmitResult:
 
 def _create_submitted(user, procedure, version, agency, channel, data, who) -> SubmitResult:
     now = timezone.now()
-    local_day = now.astimezone(TZ).date()
-    seq = codes.next_sequence(agency.id, local_day)
-    code = codes.format_code(agency.code, local_day, seq)
+    code = codes.new_code(agency.id, agency.code, now.astimezone(TZ).date())
     pin = codes.new_pin()
     dossier = Dossier(
         code=code,
@@ -641,24 +637,32 @@ def perform(user: User, dossier: Dossier, action: str, *, note: str = "", payloa
                 f"Không thể thực hiện '{action}' với hồ sơ {dossier.code} ở trạng thái "
                 f"'{dossier.get_status_display()}'."
             )
-        before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
-        entry = _HANDLERS.get(action, _workflow_action)(user, dossier, action, note, payload)
-        with override("vi"):  # the log keeps the Vietnamese label whatever language the actor reads
-            label = str(entry.label)
-        _record(
-            dossier,
-            actor=user,
-            action=action,
-            before=before,
-            from_status=from_status,
-            from_step=from_step,
-            note=entry.note,
-            payload=entry.payload,
-            role=entry.role,
-            label=label,
-        )
-        _after_transition(dossier, action, payload)
+        _apply(dossier, action, _HANDLERS.get(action, _workflow_action), actor=user, note=note, payload=payload)
     return dossier
+
+
+def _apply(
+    dossier: Dossier, action: str, handler: Callable, *, actor: User | None, note: str, payload: dict, role: str = ""
+) -> None:
+    """Run a handler on a locked dossier and write what it did: one log row with the state before it (so it can
+    be audited and undone), one audit record, then the transition hooks — all in the caller's transaction."""
+    before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
+    entry = handler(actor, dossier, action, note, payload)
+    with override("vi"):  # the log keeps the Vietnamese label whatever language the actor reads
+        label = str(entry.label)
+    _record(
+        dossier,
+        actor=actor,
+        action=action,
+        before=before,
+        from_status=from_status,
+        from_step=from_step,
+        note=entry.note,
+        payload=entry.payload,
+        role=role or entry.role,
+        label=label,
+    )
+    _after_transition(dossier, action, payload)
 
 
 def _after_transition(dossier: Dossier, action: str, payload: dict) -> None:
@@ -876,35 +880,24 @@ def system_action(dossier: Dossier, action: str, *, note: str = "", payload: dic
     payload = payload or {}
     with transaction.atomic():
         dossier = _locked(dossier)
-        before, from_status, from_step = _snapshot(dossier), dossier.status, dossier.current_step
         if action == "return_result" and dossier.status == Status.RESULT_READY:
-            entry = _return_result(None, dossier, action, note, payload)
+            handler = _return_result
         elif action == "refuse" and dossier.status in OPEN_STATUSES:
-            _close(dossier, Status.REFUSED, timezone.now())
-            entry = Entry("system", DESK_ACTIONS["refuse"], note, {"reasons": payload.get("reasons") or [note]})
+            handler = _system_refuse
         elif dossier.status == Status.PROCESSING and any(
             a["action"] == action and a.get("system")
             for a in _steps(dossier).get(dossier.current_step, {}).get("actions", [])
         ):
-            entry = _workflow_action(None, dossier, action, note, payload)
+            handler = _workflow_action
         else:
             raise Conflict(f"Hệ thống không thể thực hiện '{action}' với hồ sơ {dossier.code} lúc này.")
-        with override("vi"):
-            label = str(entry.label)
-        _record(
-            dossier,
-            actor=None,
-            action=action,
-            before=before,
-            from_status=from_status,
-            from_step=from_step,
-            note=entry.note,
-            payload=entry.payload,
-            role="system",
-            label=label,
-        )
-        _after_transition(dossier, action, payload)
+        _apply(dossier, action, handler, actor=None, note=note, payload=payload, role="system")
     return dossier
+
+
+def _system_refuse(user, dossier, action, note, payload) -> Entry:
+    _close(dossier, Status.REFUSED, timezone.now())
+    return Entry("system", DESK_ACTIONS["refuse"], note, {"reasons": payload.get("reasons") or [note]})
 
 
 def open_linked_subdossier(
@@ -918,10 +911,8 @@ def open_linked_subdossier(
         data = {k: v for k, v in data.items() if k in known}
     now = timezone.now()
     with transaction.atomic():
-        local_day = now.astimezone(TZ).date()
-        code = codes.format_code(offering.agency.code, local_day, codes.next_sequence(offering.agency_id, local_day))
         dossier = Dossier(
-            code=code,
+            code=codes.new_code(offering.agency_id, offering.agency.code, now.astimezone(TZ).date()),
             procedure=offering.procedure,
             version=version,
             agency=offering.agency,

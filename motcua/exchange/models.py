@@ -36,6 +36,21 @@ class ExchangePartner(models.Model):
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        _forget_cached_partners()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _forget_cached_partners()
+        return result
+
+
+def _forget_cached_partners() -> None:
+    from .services import forget_portal_partner
+
+    forget_portal_partner()
+
 
 class OutboxMessage(models.Model):
     class Status(models.TextChoices):

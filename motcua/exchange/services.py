@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,7 +42,8 @@ class TransactionRequired(RuntimeError):
 
 def enqueue(
     *,
-    partner_code: str,
+    partner_code: str = "",
+    partner: ExchangePartner | None = None,
     kind: str,
     payload: dict,
     dossier_code: str = "",
@@ -52,10 +54,11 @@ def enqueue(
         raise TransactionRequired("enqueue() phải được gọi trong transaction.atomic() cùng với thay đổi trạng thái.")
     if acting_citizen_id and not (len(acting_citizen_id) == 12 and acting_citizen_id.isdigit()):
         raise ValidationFailed("Số định danh cá nhân gồm 12 chữ số.")
-    try:
-        partner = ExchangePartner.objects.get(code=partner_code, active=True)
-    except ExchangePartner.DoesNotExist:
-        raise NotFound(f"Không có cơ quan liên thông đang hoạt động mang mã '{partner_code}'.") from None
+    if partner is None:
+        try:
+            partner = ExchangePartner.objects.get(code=partner_code, active=True)
+        except ExchangePartner.DoesNotExist:
+            raise NotFound(f"Không có cơ quan liên thông đang hoạt động mang mã '{partner_code}'.") from None
     payload = json.loads(signing.canonical_json(payload))  # JSON-only, as it will travel
     return OutboxMessage.objects.create(
         partner=partner,
@@ -95,18 +98,35 @@ def _settled(message: OutboxMessage) -> None:
 PORTAL_STATUS_KIND = "portal.dossier_status"
 
 
-def portal_partner_code() -> str:
-    """The National Public Service Portal's partner code when it is configured and active, else ''."""
+PORTAL_CACHE_SECONDS = 30
+_portal: dict[str, Any] = {}
+
+
+def portal_partner() -> ExchangePartner | None:
+    """The National Public Service Portal's partner when it is configured and active, else None.
+
+    Asked on every dossier transition: kept for PORTAL_CACHE_SECONDS per process (a partner saved or deleted in
+    this process clears it at once, see ExchangePartner.save) rather than one more SELECT per transition."""
     code = getattr(settings, "MOTCUA_PORTAL_PARTNER", "")
-    if code and ExchangePartner.objects.filter(code=code, active=True).exists():
-        return code
-    return ""
+    now = time.monotonic()
+    if _portal.get("setting") != code or now - _portal.get("at", float("-inf")) > PORTAL_CACHE_SECONDS:
+        found = ExchangePartner.objects.filter(code=code, active=True).first() if code else None
+        _portal.update(setting=code, at=now, partner=found)
+    return _portal["partner"]
 
 
-def sync_to_portal(*, partner_code: str, dossier_code: str, payload: dict, citizen_id: str, sender: str) -> None:
-    """Queue a dossier's status change for the National Public Service Portal, in the caller's transaction."""
+def forget_portal_partner() -> None:
+    _portal.clear()
+
+
+def sync_to_portal(*, dossier_code: str, payload: dict, citizen_id: str, sender: str) -> None:
+    """Queue a dossier's status change for the National Public Service Portal, in the caller's transaction,
+    when the portal is configured; otherwise nothing."""
+    partner = portal_partner()
+    if partner is None:
+        return
     enqueue(
-        partner_code=partner_code,
+        partner=partner,
         kind=PORTAL_STATUS_KIND,
         payload=payload,
         dossier_code=dossier_code,
