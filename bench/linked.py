@@ -171,20 +171,18 @@ class Group:
 
 
 def load_group(path: Path = GROUP_FILE) -> Group:
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    steps, seen = [], set()
-    for item in raw["steps"]:
-        after = tuple(item.get("after") or ())
-        if not set(after) <= seen:
-            raise ValueError(f"step {item['code']} waits for a step not listed before it")
-        steps.append(Step(item["code"], item.get("procedure", ""), after, int(item.get("working_days", 0))))
-        seen.add(item["code"])
+    """The engine's own group definition (motcua.linked.groups: same checks, no Django needed), with the usual
+    limit and cut-off of its umbrella procedure's catalogue definition, as the engine uses them."""
+    from motcua.linked.groups import all_groups
+
+    spec = next(g for g in all_groups().values() if g.code == json.loads(path.read_text(encoding="utf-8"))["code"])
+    limit, cutoff = catalog_time(spec.code)
     return Group(
-        code=raw["code"],
-        limit=int(raw["limit_working_days"]),
-        limit_with_verification=int(raw.get("limit_working_days_with_verification", raw["limit_working_days"])),
-        cutoff=parse_hhmm(raw["cutoff"]) if raw.get("cutoff") else None,
-        steps=tuple(steps),
+        code=spec.code,
+        limit=limit,
+        limit_with_verification=spec.limit_with_verification,
+        cutoff=cutoff,
+        steps=tuple(Step(s.code, s.procedure, s.after, s.working_days) for s in spec.steps),
     )
 
 

@@ -37,10 +37,7 @@ class GroupSpec:
     code: str
     name: str
     short_name: str
-    limit_working_days: int
-    limit_with_verification: int
-    cutoff: str
-    supplement_days: int
+    limit_with_verification: int  # the usual limit, cut-off and supplement time are the umbrella procedure's
     steps: tuple[StepSpec, ...]
     choose: dict[str, Any] | None = None
     legal_basis: str = ""
@@ -101,10 +98,7 @@ def _check(raw: dict, path: Path) -> GroupSpec:
         code=raw["code"],
         name=raw["name"],
         short_name=raw.get("short_name", raw["name"]),
-        limit_working_days=int(raw["limit_working_days"]),
-        limit_with_verification=int(raw.get("limit_working_days_with_verification", raw["limit_working_days"])),
-        cutoff=raw.get("cutoff", ""),
-        supplement_days=int(raw.get("supplement_days", 0)),
+        limit_with_verification=int(raw["limit_working_days_with_verification"]),
         steps=tuple(steps),
         choose=choose,
         legal_basis=raw.get("legal_basis", ""),

@@ -39,7 +39,6 @@ class LinkedChain(models.Model):
     group = models.CharField(_("nhóm thủ tục liên thông"), max_length=32)
     status = models.CharField(_("trạng thái"), max_length=16, choices=ChainStatus.choices, default=ChainStatus.OPEN)
     verification = models.BooleanField(_("cần xác minh"), default=False)
-    due_at = models.DateTimeField(_("hạn trả toàn bộ kết quả"), null=True, blank=True)
     started_at = models.DateTimeField(_("bắt đầu lúc"))
     finished_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
     # The life-event trigger: the birth registration this request continues (its result is reused, not retyped).
@@ -55,10 +54,15 @@ class LinkedChain(models.Model):
     class Meta:
         verbose_name = _("hồ sơ liên thông")
         verbose_name_plural = _("hồ sơ liên thông")
-        indexes = [models.Index(fields=["status", "due_at"], name="linked_chain_open")]
+        indexes = [models.Index(fields=["status"], name="linked_chain_status")]
 
     def __str__(self) -> str:
         return f"{self.group}: {self.dossier_id} ({self.status})"
+
+    @property
+    def due_at(self):
+        """The whole request's appointment is the umbrella dossier's (so an apology's new date moves it too)."""
+        return self.dossier.due_at
 
 
 class ChainStep(models.Model):

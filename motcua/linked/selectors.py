@@ -73,7 +73,7 @@ def open_chains(user: User, now: datetime | None = None) -> list[OpenChainRow]:
         LinkedChain.objects.filter(status=ChainStatus.OPEN, dossier__in=visible_dossiers(user).values("pk"))
         .select_related("dossier__agency", "dossier__procedure")
         .prefetch_related(Prefetch("steps", queryset=ChainStep.objects.select_related("message")))
-        .order_by("due_at")
+        .order_by("dossier__due_at")
     )
     names = dict(ExchangePartner.objects.values_list("code", "name"))
     calendars: dict[int, Any] = {}

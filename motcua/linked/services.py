@@ -151,7 +151,7 @@ def start_chain(
     if verification:
         cal = calendar_for(dossier.agency)
         dossier.due_at = cal.deadline(
-            dossier.accepted_at or now, group.limit_with_verification, "working_days", cutoff=_cutoff(group)
+            dossier.accepted_at or now, group.limit_with_verification, "working_days", cutoff=dossier.version.cutoff
         )
         dossier.original_due_at = dossier.due_at
         Dossier.objects.filter(pk=dossier.pk).update(due_at=dossier.due_at, original_due_at=dossier.due_at)
@@ -159,7 +159,6 @@ def start_chain(
         dossier=dossier,
         group=group.code,
         verification=verification,
-        due_at=dossier.due_at,
         started_at=now,
         source_dossier=source,
     )
@@ -181,19 +180,10 @@ def start_chain(
             step.save()
             _event(chain, "reused", f"Dùng lại kết quả đã có: {spec.result_name}", step.code, now)
     names = "; ".join(s.name for s in specs)
-    due = timezone.localtime(chain.due_at, TZ).strftime("%H:%M %d/%m/%Y") if chain.due_at else "—"
+    due = timezone.localtime(dossier.due_at, TZ).strftime("%H:%M %d/%m/%Y") if dossier.due_at else "—"
     _event(chain, "started", f"Bắt đầu giải quyết liên thông {len(specs)} thủ tục ({names}); hẹn trả {due}.", "", now)
     _advance(chain, now)
     return chain
-
-
-def _cutoff(group: GroupSpec):
-    from datetime import time
-
-    if not group.cutoff:
-        return None
-    hours, minutes = group.cutoff.split(":")
-    return time(int(hours), int(minutes))
 
 
 def _advance(chain: LinkedChain, now: datetime) -> None:
@@ -233,8 +223,9 @@ def _send(chain: LinkedChain, umbrella: Dossier, step: ChainStep, done: dict[str
         "co_quan_tiep_nhan": umbrella.agency.code,
     }
     cal = calendar_for(umbrella.agency)
-    own = cal.deadline(now, spec.working_days, "working_days", cutoff=_cutoff(group_for(chain.group)))
-    step.due_at = min(own, chain.due_at) if chain.due_at else own
+    # The step's own time, never after the request's appointment (the umbrella's; a re-appointment moves it).
+    own = cal.deadline(now, spec.working_days, "working_days", cutoff=umbrella.version.cutoff)
+    step.due_at = min(own, umbrella.due_at) if umbrella.due_at else own
     step.message = exchange.enqueue(
         partner_code=step.partner_code,
         kind=step.kind,
@@ -284,7 +275,7 @@ def cancel_chain(chain: LinkedChain, *, reason: str) -> None:
     now = timezone.now()
     chain.status, chain.finished_at = ChainStatus.CANCELLED, now
     chain.save(update_fields=["status", "finished_at"])
-    for step in chain.steps.select_for_update().filter(status__in=_PENDING):
+    for step in chain.steps.select_for_update(of=("self",)).select_related("sub_dossier").filter(status__in=_PENDING):
         step.status, step.finished_at = StepStatus.CANCELLED, now
         step.save(update_fields=["status", "finished_at"])
         if step.sub_dossier_id and step.sub_dossier.status in (Status.PROCESSING, Status.SUBMITTED):

@@ -160,3 +160,28 @@ def process_internal(sub, world: LinkedWorld) -> None:
         forward = [a for a in services.available_actions(actor, sub) if a["kind"] == "forward"]
         services.perform(actor, sub, forward[0]["action"], note="Đủ điều kiện.")
     raise AssertionError(f"{sub.code} did not reach its result")
+
+
+def submit_and_accept(world: LinkedWorld, procedure_code: str = "2.000986", data: dict | None = None, **payload):
+    """The citizen submits a linked request once and the desk accepts it: (umbrella dossier, its chain)."""
+    from motcua.dossiers import services
+    from motcua.linked.models import LinkedChain
+
+    submitted = services.submit_dossier(
+        world.citizen,
+        procedure_code=procedure_code,
+        agency_code=world.commune.code,
+        channel="online",
+        data=data or birth_declaration(),
+    )
+    umbrella = services.perform(world.desk, submitted.dossier, "accept", payload=payload)
+    return umbrella, LinkedChain.objects.get(dossier=umbrella)
+
+
+def birth_partners(partners, *, police: str = "now", insurance: str = "now", **insurance_kwargs) -> tuple:
+    """The usual mix: the commune's civil status inside motcua, police and social insurance simulated outside.
+    Returns the (police, social insurance) simulator servers."""
+    partners("ho-tich", kind="internal")
+    _, police_server = partners("cong-an", profile="police", mode=police)
+    _, insurance_server = partners("bhxh", profile="social_insurance", mode=insurance, **insurance_kwargs)
+    return police_server, insurance_server

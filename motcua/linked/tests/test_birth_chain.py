@@ -10,33 +10,19 @@ from motcua.core.identifiers import validate_personal_id
 from motcua.dossiers import services as dossiers
 from motcua.dossiers.models import Dossier
 from motcua.exchange import services as exchange
-from motcua.exchange.models import OutboxMessage
+from motcua.exchange.models import ExchangePartner, OutboxMessage
 from motcua.linked.models import ChainStatus, LinkedChain, StepStatus
 
-from .conftest import birth_declaration, process_internal
+from .conftest import birth_declaration, birth_partners, process_internal, submit_and_accept
 
 pytestmark = pytest.mark.django_db
 
 
-def _submit_and_accept(world, data=None, **accept_payload):
-    result = dossiers.submit_dossier(
-        world.citizen,
-        procedure_code="2.000986",
-        agency_code=world.commune.code,
-        channel="online",
-        data=data or birth_declaration(),
-    )
-    umbrella = dossiers.perform(world.desk, result.dossier, "accept", payload=accept_payload)
-    return umbrella, LinkedChain.objects.get(dossier=umbrella)
-
-
 def test_birth_chain_runs_with_internal_civil_status_and_external_police_and_insurance(linked_world, partners):
     # given: civil status processed inside motcua, police answering at once, social insurance by callback later
-    partners("ho-tich", kind="internal")
-    partners("cong-an", mode="now")
-    partners("bhxh", mode="now")
+    birth_partners(partners)
     # when: the parent's one declaration is accepted once at the desk
-    umbrella, chain = _submit_and_accept(linked_world)
+    umbrella, chain = submit_and_accept(linked_world)
     # then: only the birth registration is sent; residence and insurance wait for its result
     steps = {s.code: s for s in chain.steps.all()}
     assert steps["khai_sinh"].status == StepStatus.SENT
@@ -100,11 +86,9 @@ def test_seven_working_days_to_supplement_then_refused(linked_world, partners):
 
 def test_verification_gives_five_working_days(linked_world, partners):
     # given two requests received at the same time, one needing verification
-    partners("ho-tich", kind="internal")
-    partners("cong-an")
-    partners("bhxh")
-    plain, _ = _submit_and_accept(linked_world)
-    checked, chain = _submit_and_accept(linked_world, verification=True)
+    birth_partners(partners)
+    plain, _ = submit_and_accept(linked_world)
+    checked, chain = submit_and_accept(linked_world, verification=True)
     # then: 3 working days for one, 5 for the other, on the official calendar
     from motcua.worktime.services import calendar_for
 
@@ -137,11 +121,9 @@ def test_an_unconfigured_agency_makes_acceptance_fail_cleanly(linked_world, part
 def test_every_status_change_is_queued_for_the_national_portal(linked_world, partners):
     # given: the national portal configured as a partner
     partners("dvcqg")
-    partners("ho-tich", kind="internal")
-    partners("cong-an")
-    partners("bhxh")
+    birth_partners(partners)
     # when: a linked request is submitted and accepted, and the worker runs
-    umbrella, _ = _submit_and_accept(linked_world)
+    umbrella, _ = submit_and_accept(linked_world)
     messages = OutboxMessage.objects.filter(kind="portal.dossier_status", dossier_code=umbrella.code)
     # then: one message per transition, in order, carrying the status and the log sequence
     assert [(m.payload["seq"], m.payload["trang_thai"]) for m in messages.order_by("id")] == [
@@ -163,7 +145,7 @@ def test_the_chain_does_not_care_which_agency_is_internal(linked_world, partners
     partners("ho-tich", profile="civil_status", mode="now")
     partners("cong-an", kind="internal")
     partners("bhxh", profile="social_insurance", mode="now")
-    umbrella, chain = _submit_and_accept(linked_world)
+    umbrella, chain = submit_and_accept(linked_world)
     # when: the external civil-status system registers the birth, then the residence sub-dossier is processed
     exchange.deliver_due()
     birth = chain.steps.get(code="khai_sinh")
@@ -177,3 +159,25 @@ def test_the_chain_does_not_care_which_agency_is_internal(linked_world, partners
     umbrella.refresh_from_db()
     assert chain.status == ChainStatus.COMPLETED and umbrella.status == "returned"
     assert chain.steps.get(code="bhyt").result["ma_the"] == birth.result["so_dinh_danh"]
+
+
+def test_the_portal_partner_is_looked_up_once_not_on_every_transition(linked_world, partners):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given the national portal configured, and a first transition that looked it up
+    partners("dvcqg")
+    birth_partners(partners)
+    submit_and_accept(linked_world)
+    # when another request goes through submission and acceptance
+    with CaptureQueriesContext(connection) as queries:
+        submit_and_accept(linked_world)
+    # then no transition asked for the partner again, yet every change was queued
+    assert not [q for q in queries if 'FROM "exchange_exchangepartner"' in q["sql"] and "dvcqg" in q["sql"]]
+    assert OutboxMessage.objects.filter(kind="portal.dossier_status").count() == 4
+    # and switching the portal off takes effect at once in this process
+    portal = ExchangePartner.objects.get(code="dvcqg")
+    portal.active = False
+    portal.save()
+    submit_and_accept(linked_world)
+    assert OutboxMessage.objects.filter(kind="portal.dossier_status").count() == 4

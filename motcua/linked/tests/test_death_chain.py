@@ -11,7 +11,7 @@ from motcua.exchange import services as exchange
 from motcua.exchange.models import OutboxMessage
 from motcua.linked.models import ChainStatus, LinkedChain, StepStatus
 
-from .conftest import death_declaration, process_internal
+from .conftest import birth_partners, death_declaration, process_internal
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +20,7 @@ ALL = ["xoa_thuong_tru", "tro_cap_mai_tang", "ho_tro_mai_tang"]
 
 @pytest.fixture
 def death_partners(partners):
-    partners("ho-tich", kind="internal")
-    partners("cong-an", profile="police", mode="now")
-    partners("bhxh", profile="social_insurance", mode="now")
+    birth_partners(partners)
     partners("tro-giup-xa-hoi", profile="social_assistance", mode="now")
 
 
@@ -103,9 +101,7 @@ def test_declaration_adapts_to_the_choice(linked_world, death_partners):
 
 def test_a_rejection_stops_only_what_depends_on_it(linked_world, partners):
     # given: the police reject the residence removal, social insurance pays the allowance
-    partners("ho-tich", kind="internal")
-    partners("cong-an", profile="police", mode="reject")
-    partners("bhxh", profile="social_insurance", mode="now")
+    birth_partners(partners, police="reject")
     # when
     umbrella, chain = _run(linked_world, ["xoa_thuong_tru", "tro_cap_mai_tang"])
     # then: the successful steps are kept, the citizen is told which one failed and why

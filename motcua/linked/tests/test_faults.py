@@ -19,16 +19,15 @@ from django.db import connection
 from django.utils import timezone
 
 from motcua.audit.models import AuditRecord
-from motcua.dossiers import services as dossiers
 from motcua.dossiers.models import Dossier
 from motcua.exchange import services as exchange
 from motcua.exchange.models import InboxMessage, OutboxMessage
 from motcua.exchange.services import LEASE, InboxRefused
 from motcua.exchange.tests.conftest import Captured, CaptureHandler
-from motcua.linked.models import ChainEvent, ChainStatus, LinkedChain, StepStatus
+from motcua.linked.models import ChainEvent, ChainStatus, StepStatus
 from simulators._http import serve
 
-from .conftest import birth_declaration, process_internal
+from .conftest import birth_partners, process_internal, submit_and_accept
 
 pytestmark = pytest.mark.django_db
 S = OutboxMessage.Status
@@ -57,20 +56,10 @@ def capture():
 
 def _birth_up_to_external(world, partners, **bhxh):
     """A birth chain whose civil-status step is done: residence and insurance messages are queued."""
-    partners("ho-tich", kind="internal")
-    _, police = partners("cong-an", profile="police", mode="now")
-    _, insurance = partners("bhxh", profile="social_insurance", **({"mode": "now"} | bhxh))
-    submitted = dossiers.submit_dossier(
-        world.citizen,
-        procedure_code="2.000986",
-        agency_code=world.commune.code,
-        channel="online",
-        data=birth_declaration(),
-    )
-    umbrella = dossiers.perform(world.desk, submitted.dossier, "accept")
+    police, insurance = birth_partners(partners, **bhxh)
+    umbrella, chain = submit_and_accept(world)
     exchange.deliver_due()
     process_internal(Dossier.objects.get(parent=umbrella), world)
-    chain = LinkedChain.objects.get(dossier=umbrella)
     return chain, police, insurance
 
 
@@ -135,7 +124,7 @@ def test_late_callback_answered_twice_applies_once(linked_world, partners, captu
     # given: social insurance answers "later", then sends its signed result late, twice
     state, inbox_url = capture
     chain, _, _insurance = _birth_up_to_external(
-        linked_world, partners, mode="later", callback_url=inbox_url, callback_delay=0.3, callback_twice=True
+        linked_world, partners, insurance="later", callback_url=inbox_url, callback_delay=0.3, callback_twice=True
     )
     exchange.deliver_due()
     step = _step(chain, "bhyt")
@@ -156,7 +145,7 @@ def test_callback_with_an_invalid_signature_is_refused_and_audited(linked_world,
     # given: a callback signed with a key social insurance never published
     state, inbox_url = capture
     chain, _, _insurance = _birth_up_to_external(
-        linked_world, partners, mode="later", callback_url=inbox_url, bad_signature="callbacks"
+        linked_world, partners, insurance="later", callback_url=inbox_url, bad_signature="callbacks"
     )
     exchange.deliver_due()
     headers, body = state.wait(1, timeout=10)[0]

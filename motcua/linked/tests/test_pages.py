@@ -25,27 +25,15 @@ from motcua.linked.models import ChainStatus, LinkedChain, StepStatus
 from motcua.portal.tests.helpers import text_of
 from motcua.worktime.services import invalidate_calendars
 
-from .conftest import birth_declaration, process_internal
+from .conftest import birth_declaration, birth_partners, process_internal, submit_and_accept
 
 pytestmark = pytest.mark.django_db
 COORDINATOR_PAGE = "/can-bo/lien-thong/"
 
 
-def _submit_and_accept(world, data=None, **accept_payload) -> tuple[Dossier, LinkedChain]:
-    submitted = dossiers.submit_dossier(
-        world.citizen,
-        procedure_code="2.000986",
-        agency_code=world.commune.code,
-        channel="online",
-        data=data or birth_declaration(),
-    )
-    umbrella = dossiers.perform(world.desk, submitted.dossier, "accept", payload=accept_payload)
-    return umbrella, LinkedChain.objects.get(dossier=umbrella)
-
-
 def _run_to_the_end(world) -> tuple[Dossier, LinkedChain, Dossier]:
     """Accepted once; the commune's officials register the birth; the police and social insurance answer."""
-    umbrella, chain = _submit_and_accept(world)
+    umbrella, chain = submit_and_accept(world)
     exchange.deliver_due()
     sub = Dossier.objects.get(parent=umbrella)
     process_internal(sub, world)
@@ -72,9 +60,7 @@ def _fragment(html: str, element_id: str) -> str:
 
 def test_citizen_sees_one_dossier_one_timeline_and_the_three_results(linked_world, partners):
     # given a birth chain run to the end: the commune inside motcua, the police and social insurance outside
-    partners("ho-tich", kind="internal")
-    partners("cong-an", mode="now")
-    partners("bhxh", mode="now")
+    birth_partners(partners)
     umbrella, chain, sub = _run_to_the_end(linked_world)
     assert chain.status == ChainStatus.COMPLETED
     citizen = signed_in_client(linked_world.citizen)
@@ -121,9 +107,7 @@ def test_citizen_sees_one_dossier_one_timeline_and_the_three_results(linked_worl
 
 def test_a_rejected_step_shows_the_reason_and_the_other_results_are_kept(linked_world, partners):
     # given the police refuse the residence registration
-    partners("ho-tich", kind="internal")
-    partners("cong-an", mode="reject")
-    partners("bhxh", mode="now")
+    birth_partners(partners, police="reject")
     umbrella, chain, _ = _run_to_the_end(linked_world)
     assert chain.status == ChainStatus.PARTIAL
     # when the parent opens the request
@@ -146,7 +130,7 @@ def test_a_rejected_step_shows_the_reason_and_the_other_results_are_kept(linked_
 def test_another_citizen_gets_404(linked_world, partners):
     # given Bích's linked request, and another citizen
     _internal_partners(partners)
-    umbrella, _ = _submit_and_accept(linked_world)
+    umbrella, _ = submit_and_accept(linked_world)
     other = User.objects.create_user("022090001234", password="mat-khau-thu-nghiem-1", personal_id="022090001234")
     client = signed_in_client(other)
     # when / then: nobody else learns it exists
@@ -161,7 +145,7 @@ def test_another_citizen_gets_404(linked_world, partners):
 def test_back_office_umbrella_shows_steps_with_sub_dossier_links_and_the_sub_dossier_links_back(linked_world, partners):
     # given a chain whose civil-status part is being processed by the commune
     _internal_partners(partners)
-    umbrella, _ = _submit_and_accept(linked_world)
+    umbrella, _ = submit_and_accept(linked_world)
     exchange.deliver_due()
     sub = Dossier.objects.get(parent=umbrella)
     desk = signed_in_client(linked_world.desk)
@@ -217,8 +201,8 @@ def test_coordinator_sees_open_chains_waiting_agency_hours_left_and_the_portal_k
     # given two open requests, the national portal configured, one request's changes all accepted by the portal
     _internal_partners(partners)
     partners("dvcqg", kind="internal")
-    umbrella, chain = _submit_and_accept(linked_world)
-    other, _ = _submit_and_accept(linked_world)
+    umbrella, chain = submit_and_accept(linked_world)
+    other, _ = submit_and_accept(linked_world)
     OutboxMessage.objects.filter(kind=PORTAL_STATUS_KIND, dossier_code=other.code).update(status="accepted")
     coordinator = signed_in_client(linked_world.coordinator)
     # when the coordinator opens the page
@@ -241,7 +225,7 @@ def test_coordinator_sees_open_chains_waiting_agency_hours_left_and_the_portal_k
     assert f'href="{COORDINATOR_PAGE}" aria-current="page"' in html
 
     # when the request is late and its message to the civil-status office went to the dead-letter queue
-    LinkedChain.objects.filter(pk=chain.pk).update(due_at=timezone.now() - timedelta(days=7))
+    Dossier.objects.filter(pk=umbrella.pk).update(due_at=timezone.now() - timedelta(days=7))
     OutboxMessage.objects.filter(pk=chain.steps.get(code="khai_sinh").message_id).update(status="dead")
     row_html = re.search(
         rf'<tr class="row-late" data-chain="{re.escape(umbrella.code)}">(.*?)</tr>',
@@ -273,7 +257,7 @@ def test_coordinator_page_is_for_officials_only(linked_world):
 def test_coordinator_page_costs_the_same_with_one_or_five_chains(linked_world, partners, django_assert_max_num_queries):
     # given one open chain
     _internal_partners(partners)
-    _submit_and_accept(linked_world)
+    submit_and_accept(linked_world)
     coordinator = signed_in_client(linked_world.coordinator)
     coordinator.get(COORDINATOR_PAGE)
     invalidate_calendars()  # both measures build the calendar (a cached one is re-checked after its TTL)
@@ -281,7 +265,7 @@ def test_coordinator_page_costs_the_same_with_one_or_five_chains(linked_world, p
         assert coordinator.get(COORDINATOR_PAGE).status_code == 200
     # when there are five
     for _ in range(4):
-        _submit_and_accept(linked_world)
+        submit_and_accept(linked_world)
     # then the page costs no more queries, and lists them all
     invalidate_calendars()
     with django_assert_max_num_queries(len(one.captured_queries)):
