@@ -244,6 +244,8 @@ MOTCUA_EXCHANGE_BACKOFF_CAP_SECONDS = float(os.environ.get("MOTCUA_EXCHANGE_BACK
 # The exchange partner that stands for the National Public Service Portal: every dossier status change is queued
 # to it through the outbox when it is configured and active (empty: no synchronisation).
 MOTCUA_PORTAL_PARTNER = os.environ.get("MOTCUA_PORTAL_PARTNER", "dvcqg")
+# Messages (and callbacks) other agencies may post to our inbox per client address per minute.
+MOTCUA_EXCHANGE_INBOX_PER_MINUTE = int(os.environ.get("MOTCUA_EXCHANGE_INBOX_PER_MINUTE", "600"))
 
 # What runs, in order, in the same transaction as every dossier transition: fn(dossier, action, payload).
 MOTCUA_TRANSITION_HOOKS = [

@@ -12,6 +12,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
+from motcua.accounts.services import hit_rate_limit
+from motcua.core.errors import ProblemError
+
 from . import services, signing
 
 router = Router(tags=["exchange"])
@@ -19,6 +22,10 @@ router = Router(tags=["exchange"])
 
 @router.post("/inbox", auth=None, summary="Nhận thông điệp liên thông đã ký")
 def inbox(request: HttpRequest) -> HttpResponse:
+    # Unauthenticated until the signature is checked, and a refusal is written to the audit chain: bounded per
+    # client address so that nobody can flood the chain.
+    if hit_rate_limit("exchange_inbox", request.META.get("REMOTE_ADDR", ""), settings.MOTCUA_EXCHANGE_INBOX_PER_MINUTE):
+        raise ProblemError("Quá nhiều thông điệp. Vui lòng gửi lại sau 1 phút.", status=429, title="Quá nhiều yêu cầu")
     outcome = services.receive(request.headers, request.body)
     body = json.dumps(outcome, ensure_ascii=False).encode("utf-8")
     headers = services.sign_response(request.headers, body, settings.MOTCUA_EXCHANGE_AGENCY_CODE)

@@ -181,3 +181,21 @@ def test_the_portal_partner_is_looked_up_once_not_on_every_transition(linked_wor
     portal.save()
     submit_and_accept(linked_world)
     assert OutboxMessage.objects.filter(kind="portal.dossier_status").count() == 4
+
+
+def test_an_apology_with_a_new_date_moves_the_whole_request_and_the_steps_sent_after_it(linked_world, partners):
+    # given an accepted birth chain whose first step is still with the commune
+    birth_partners(partners)
+    umbrella, chain = submit_and_accept(linked_world)
+    # when the desk apologises and gives the one new date, 2 working days later
+    umbrella = dossiers.perform(
+        linked_world.desk, umbrella, "reappoint", note="Chờ xác minh nơi sinh.", payload={"extra_working_days": 2}
+    )
+    # then the request's deadline is the new one (the coordinator's hours left follow it)
+    chain = LinkedChain.objects.select_related("dossier").get(pk=chain.pk)
+    assert chain.due_at == umbrella.due_at and umbrella.reappointed_at is not None
+    # and the steps sent afterwards may use the extra time
+    exchange.deliver_due()
+    process_internal(Dossier.objects.get(parent=umbrella), linked_world)
+    residence = chain.steps.get(code="thuong_tru")
+    assert residence.status == StepStatus.SENT and residence.due_at <= umbrella.due_at
