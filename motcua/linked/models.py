@@ -102,6 +102,13 @@ class ChainStep(models.Model):
     def is_pending(self) -> bool:
         return self.status in PENDING_STEP_STATUSES
 
+    @property
+    def reasons_text(self) -> str:
+        """The agency's reasons in plain words ("" when it gave none)."""
+        return "; ".join(
+            str(r.get("message") or r.get("code") or "") for r in self.reasons or [] if isinstance(r, dict)
+        )
+
 
 class ChainEvent(models.Model):
     """What happened to the chain, in Vietnamese as recorded (the citizen's timeline merges it with the log)."""

@@ -187,10 +187,6 @@ class ChainPage:
         return any(not s.failed and s.step.status != StepStatus.CANCELLED for s in self.steps)
 
 
-def reasons_text(step: ChainStep) -> str:
-    return "; ".join(str(r.get("message") or r.get("code") or "") for r in step.reasons or [] if isinstance(r, dict))
-
-
 def chain_page(dossier: Dossier) -> ChainPage | None:
     """Everything a dossier page shows of the umbrella's chain (None for a dossier without one): the steps with
     their agencies' names, the results in readable fields, and the one merged timeline. A fixed number of
@@ -213,7 +209,7 @@ def chain_page(dossier: Dossier) -> ChainPage | None:
             StepRow(
                 step=s,
                 partner=names.get(s.partner_code, s.partner_code),
-                reasons=reasons_text(s).rstrip(". ") if s.status in FAILED_STEP_STATUSES else "",
+                reasons=s.reasons_text.rstrip(". ") if s.status in FAILED_STEP_STATUSES else "",
             )
             for s in steps
         ],

@@ -102,9 +102,9 @@ def follow_on_declaration(user: Any, source: Dossier) -> dict:
 
 def confirm_follow_on(user: Any, source_code: str, data: dict) -> dossiers.SubmitResult:
     """The parent confirms the proposal: one linked request whose birth step is the finished registration."""
-    from .selectors import follow_on_proposals
+    from .selectors import follow_on_proposal
 
-    source = next((d for d in follow_on_proposals(user) if d.code == source_code), None)
+    source = follow_on_proposal(user, source_code)
     if source is None:
         raise NotFound("Không có đề xuất nào cho hồ sơ này.")
     return dossiers.submit_dossier(
@@ -267,7 +267,7 @@ def _finish(chain: LinkedChain, steps: list[ChainStep], now: datetime) -> None:
 
 
 def _reason_text(step: ChainStep) -> str:
-    return "; ".join(str(r.get("message") or r.get("code") or "") for r in step.reasons or []) or "không rõ lý do"
+    return step.reasons_text or "không rõ lý do"
 
 
 def cancel_chain(chain: LinkedChain, *, reason: str) -> None:
