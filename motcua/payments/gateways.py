@@ -23,7 +23,6 @@ VNPay 2.1.0, as implemented here (and by `simulators/gateway`):
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import unicodedata
@@ -33,37 +32,25 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import quote_plus
 
 from motcua.worktime.calc import TZ
 
 from . import conf
+from .vnpay import (
+    QUERY_ANSWER_FIELDS,
+    QUERY_FIELDS,
+    REFUND_ANSWER_FIELDS,
+    REFUND_FIELDS,
+    canonical_query,
+    pipe_hash,
+    sign_params,
+)
 
 VERSION = "2.1.0"
-HASH_FIELDS = ("vnp_SecureHash", "vnp_SecureHashType")
 TIME_FORMAT = "%Y%m%d%H%M%S"
 # What the gateway's transaction status means for us.
 PAID, PENDING, FAILED, NOT_FOUND = "paid", "pending", "failed", "not_found"
 _UNSETTLED_STATUSES = {"01", "05", "06", "07"}  # not completed / refund in progress / suspected fraud: wait
-QUERY_FIELDS = (
-    "vnp_RequestId", "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_TxnRef", "vnp_TransactionDate",
-    "vnp_CreateDate", "vnp_IpAddr", "vnp_OrderInfo",
-)  # fmt: skip
-QUERY_ANSWER_FIELDS = (
-    "vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "vnp_Message", "vnp_TmnCode", "vnp_TxnRef", "vnp_Amount",
-    "vnp_BankCode", "vnp_PayDate", "vnp_TransactionNo", "vnp_TransactionType", "vnp_TransactionStatus",
-    "vnp_OrderInfo", "vnp_PromotionCode", "vnp_PromotionAmount",
-)  # fmt: skip
-REFUND_FIELDS = (
-    "vnp_RequestId", "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_TransactionType", "vnp_TxnRef",
-    "vnp_Amount", "vnp_TransactionNo", "vnp_TransactionDate", "vnp_CreateBy", "vnp_CreateDate", "vnp_IpAddr",
-    "vnp_OrderInfo",
-)  # fmt: skip
-REFUND_ANSWER_FIELDS = (
-    "vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "vnp_Message", "vnp_TmnCode", "vnp_TxnRef", "vnp_Amount",
-    "vnp_BankCode", "vnp_PayDate", "vnp_TransactionNo", "vnp_TransactionType", "vnp_TransactionStatus",
-    "vnp_OrderInfo",
-)  # fmt: skip
 
 
 class BadSignature(Exception):
@@ -117,25 +104,6 @@ class Gateway(Protocol):
 
 
 # --- VNPay 2.1.0 ------------------------------------------------------------------------------------------------
-
-
-def canonical_query(params: dict[str, Any]) -> str:
-    """The signed text: every `vnp_*` parameter but the hash fields, sorted, `name=quote_plus(value)`, `&`."""
-    items = sorted((k, str(v)) for k, v in params.items() if k.startswith("vnp_") and k not in HASH_FIELDS)
-    return "&".join(f"{k}={quote_plus(v)}" for k, v in items)
-
-
-def hmac_sha512(secret: str, text: str) -> str:
-    return hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha512).hexdigest()
-
-
-def sign_params(params: dict[str, Any], secret: str) -> str:
-    return hmac_sha512(secret, canonical_query(params))
-
-
-def pipe_hash(values: dict[str, Any], names: tuple[str, ...], secret: str) -> str:
-    """The merchant API's hash: the named fields' values joined by '|' in the documented order."""
-    return hmac_sha512(secret, "|".join(str(values.get(n, "")) for n in names))
 
 
 def vn_time(value: datetime) -> str:

@@ -27,36 +27,20 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from joserfc.jwk import ECKey
 
 from motcua.exchange import signing
+from simulators import _faults as faults
+from simulators._faults import FaultSet
 from simulators._http import BaseHandler, SimulatorServer, serve, serve_until_interrupted
 from simulators.agency.profiles import PROFILES, Books, Profile, Refused, get_profile
 
 MODES = ("now", "later", "reject")
 RESULT_KIND = "exchange.result"
-
-
-def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value != int(value):
-        raise ValueError("phải là số nguyên không âm")
-    return int(value)
-
-
-def _seconds(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError("phải là số giây không âm")
-    return float(value)
-
-
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("phải là true hoặc false")
-    return value
 
 
 def _signature_scope(value: Any) -> bool | str:
@@ -69,14 +53,8 @@ def _signature_scope(value: Any) -> bool | str:
     return scopes[value]
 
 
-def _status(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 400 <= value <= 599:
-        raise ValueError("phải là mã HTTP 4xx hoặc 5xx")
-    return value
-
-
 @dataclass
-class Faults:
+class Faults(FaultSet):
     """Injected faults. Each is settable at start (kwargs, CLI flags) and at run time (POST /__admin/faults)."""
 
     fail_next: int = 0  # the next n messages answer `status` before being applied
@@ -91,35 +69,23 @@ class Faults:
     bad_signature: bool | str = False
 
     PARSERS = {
-        "fail_next": _count,
-        "status": _status,
-        "delay": _seconds,
-        "timeout_next": _count,
-        "timeout_seconds": _seconds,
-        "callback_twice": _flag,
-        "callback_delay": _seconds,
-        "callback_reject": _flag,
+        "fail_next": faults.count,
+        "status": faults.http_status(400),
+        "delay": faults.seconds,
+        "timeout_next": faults.count,
+        "timeout_seconds": faults.seconds,
+        "callback_twice": faults.flag,
+        "callback_delay": faults.seconds,
+        "callback_reject": faults.flag,
         "bad_signature": _signature_scope,
     }
 
-    def updated(self, data: dict[str, Any]) -> Faults:
-        """A copy with the given faults (admin JSON names; `fail_status` is an alias of `status`), or ValueError."""
-        changes = {}
-        for name, value in data.items():
-            key = "status" if name == "fail_status" else name
-            if key not in self.PARSERS:
-                raise ValueError(f"Không có lỗi giả lập «{name}».")
-            try:
-                changes[key] = self.PARSERS[key](value)
-            except ValueError as exc:
-                raise ValueError(f"Giá trị của «{name}» {exc}.") from None
-        return replace(self, **changes)
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-FAULT_NAMES = tuple(f.name for f in fields(Faults))
+def _take_mode(data: dict, reset: bool) -> str | None:
+    mode = data.pop("mode", None)
+    if mode is not None and mode not in MODES:
+        raise ValueError(f"Chế độ phải là một trong {', '.join(MODES)}.")
+    return mode
 
 
 @dataclass
@@ -144,6 +110,11 @@ class AgencyState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     apply_lock: threading.Lock = field(default_factory=threading.Lock)  # one message applied at a time
     stopping: threading.Event = field(default_factory=threading.Event)  # ends every sleep when the server stops
+
+    def apply_admin(self, mode: str | None, reset: bool) -> dict:
+        """After a fault update (lock held): the mode asked for, or back to the starting one on a reset."""
+        self.mode = mode or (self.start_mode if reset else self.mode)
+        return {"mode": self.mode}
 
     def jwks(self) -> dict:
         return {"keys": [signing.public_jwk(self.key)]}
@@ -223,31 +194,7 @@ class AgencyHandler(BaseHandler):
             self.not_found()
 
     def admin_faults(self) -> None:
-        st = self.state
-        try:
-            data = self.json_body()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            self.send_json({"error": "invalid_request", "error_description": "Cần một đối tượng JSON."}, 400)
-            return
-        data = dict(data)
-        reset = data.pop("reset", False)
-        mode = data.pop("mode", None)
-        with st.lock:
-            try:
-                if reset is not True and reset is not False:
-                    raise ValueError("Giá trị của «reset» phải là true hoặc false.")
-                if mode is not None and mode not in MODES:
-                    raise ValueError(f"Chế độ phải là một trong {', '.join(MODES)}.")
-                faults = (Faults() if reset else st.faults).updated(data)
-            except ValueError as exc:
-                answer, status = {"error": "invalid_request", "error_description": str(exc)}, 400
-            else:
-                st.faults = faults
-                st.mode = mode or (st.start_mode if reset else st.mode)
-                answer, status = {**st.faults.as_dict(), "mode": st.mode}, 200
-        self.send_json(answer, status)
+        faults.admin_update(self, self.state.faults, extra=_take_mode)
 
     def message(self) -> None:
         st = self.state

@@ -19,7 +19,6 @@ Test hooks: `POST /__admin/faults` with any of `Faults` (`{"reset": true}` clear
 from __future__ import annotations
 
 import argparse
-import hashlib
 import hmac
 import html
 import json
@@ -27,12 +26,19 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import urlencode
 
+from motcua.payments.vnpay import QUERY_ANSWER_FIELDS as QUERY_ANSWER
+from motcua.payments.vnpay import QUERY_FIELDS, REFUND_FIELDS
+from motcua.payments.vnpay import REFUND_ANSWER_FIELDS as REFUND_ANSWER
+from motcua.payments.vnpay import pipe_hash as pipe_sign
+from motcua.payments.vnpay import sign_params as sign
+from simulators import _faults as faults
+from simulators._faults import FaultSet
 from simulators._http import BaseHandler, SimulatorServer, serve, serve_until_interrupted
 
 GMT7 = timezone(timedelta(hours=7))
@@ -43,69 +49,15 @@ REQUIRED = (
     "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_Amount", "vnp_CurrCode", "vnp_TxnRef", "vnp_OrderInfo",
     "vnp_ReturnUrl", "vnp_IpAddr", "vnp_CreateDate",
 )  # fmt: skip
-QUERY_FIELDS = (
-    "vnp_RequestId", "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_TxnRef", "vnp_TransactionDate",
-    "vnp_CreateDate", "vnp_IpAddr", "vnp_OrderInfo",
-)  # fmt: skip
-QUERY_ANSWER = (
-    "vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "vnp_Message", "vnp_TmnCode", "vnp_TxnRef", "vnp_Amount",
-    "vnp_BankCode", "vnp_PayDate", "vnp_TransactionNo", "vnp_TransactionType", "vnp_TransactionStatus",
-    "vnp_OrderInfo", "vnp_PromotionCode", "vnp_PromotionAmount",
-)  # fmt: skip
-REFUND_FIELDS = (
-    "vnp_RequestId", "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_TransactionType", "vnp_TxnRef",
-    "vnp_Amount", "vnp_TransactionNo", "vnp_TransactionDate", "vnp_CreateBy", "vnp_CreateDate", "vnp_IpAddr",
-    "vnp_OrderInfo",
-)  # fmt: skip
-REFUND_ANSWER = (
-    "vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "vnp_Message", "vnp_TmnCode", "vnp_TxnRef", "vnp_Amount",
-    "vnp_BankCode", "vnp_PayDate", "vnp_TransactionNo", "vnp_TransactionType", "vnp_TransactionStatus",
-    "vnp_OrderInfo",
-)  # fmt: skip
 SETTLING_ANSWERS = {"00", "01", "02", "04", "97"}  # an IPN answered with one of these is not sent again
-
-
-def signed_text(params: dict[str, Any]) -> str:
-    pairs = sorted((k, str(v)) for k, v in params.items() if k.startswith("vnp_") and k != "vnp_SecureHash")
-    return "&".join(f"{k}={quote_plus(v)}" for k, v in pairs if k != "vnp_SecureHashType")
-
-
-def hmac512(secret: str, text: str) -> str:
-    return hmac.new(secret.encode(), text.encode(), hashlib.sha512).hexdigest()
-
-
-def sign(params: dict[str, Any], secret: str) -> str:
-    return hmac512(secret, signed_text(params))
-
-
-def pipe_sign(values: dict[str, Any], names: tuple[str, ...], secret: str) -> str:
-    return hmac512(secret, "|".join(str(values.get(n, "")) for n in names))
 
 
 def now_gmt7() -> datetime:
     return datetime.now(GMT7)
 
 
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("phải là true hoặc false")
-    return value
-
-
-def _seconds(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError("phải là số giây không âm")
-    return float(value)
-
-
-def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError("phải là số nguyên không âm")
-    return value
-
-
 @dataclass
-class Faults:
+class Faults(FaultSet):
     """Injected faults, settable at start and at run time (POST /__admin/faults). They last until reset."""
 
     ipn_first: bool = False  # the IPN is sent (and answered) before the browser is redirected back
@@ -118,32 +70,15 @@ class Faults:
     api_fail_next: int = 0  # the next n merchant API calls (querydr, refund) answer HTTP 503
 
     PARSERS = {
-        "ipn_first": _flag,
-        "lose_ipn": _flag,
-        "ipn_twice": _flag,
-        "forge_ipn": _flag,
-        "wrong_amount": _flag,
-        "ipn_delay": _seconds,
-        "decline": _flag,
-        "api_fail_next": _count,
+        "ipn_first": faults.flag,
+        "lose_ipn": faults.flag,
+        "ipn_twice": faults.flag,
+        "forge_ipn": faults.flag,
+        "wrong_amount": faults.flag,
+        "ipn_delay": faults.seconds,
+        "decline": faults.flag,
+        "api_fail_next": faults.count,
     }
-
-    def updated(self, data: dict[str, Any]) -> Faults:
-        changes = {}
-        for name, value in data.items():
-            if name not in self.PARSERS:
-                raise ValueError(f"Không có lỗi giả lập «{name}».")
-            try:
-                changes[name] = self.PARSERS[name](value)
-            except ValueError as exc:
-                raise ValueError(f"Giá trị của «{name}» {exc}.") from None
-        return replace(self, **changes)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-FAULT_NAMES = tuple(f.name for f in fields(Faults))
 
 
 @dataclass
@@ -481,27 +416,7 @@ class GatewayHandler(BaseHandler):
 
     # --- test hooks -----------------------------------------------------------------------------------------------
     def admin_faults(self) -> None:
-        st = self.state
-        try:
-            data = self.json_body()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            self.send_json({"error": "invalid_request", "error_description": "Cần một đối tượng JSON."}, 400)
-            return
-        data = dict(data)
-        reset = data.pop("reset", False)
-        with st.lock:
-            try:
-                if not isinstance(reset, bool):
-                    raise ValueError("Giá trị của «reset» phải là true hoặc false.")
-                faults = (Faults() if reset else st.faults).updated(data)
-            except ValueError as exc:
-                answer, status = {"error": "invalid_request", "error_description": str(exc)}, 400
-            else:
-                st.faults = faults
-                answer, status = faults.as_dict(), 200
-        self.send_json(answer, status)
+        faults.admin_update(self, self.state.faults)
 
 
 def _get(url: str, timeout: float = 5) -> tuple[int, str]:

@@ -23,11 +23,13 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from motcua.notifications.smstext import is_gsm7, normalise_phone, segments, sign_body
+from simulators import _faults as faults
+from simulators._faults import FaultSet
 from simulators._http import BaseHandler, SimulatorServer, serve, serve_until_interrupted
 
 DEFAULT_PORT = 9110
@@ -38,32 +40,8 @@ def dlr_signature(api_key: str, body: bytes) -> str:
     return sign_body(api_key, body)
 
 
-def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value != int(value):
-        raise ValueError("phải là số nguyên không âm")
-    return int(value)
-
-
-def _seconds(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError("phải là số giây không âm")
-    return float(value)
-
-
-def _flag(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("phải là true hoặc false")
-    return value
-
-
-def _status(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 500 <= value <= 599:
-        raise ValueError("phải là mã HTTP 5xx")
-    return value
-
-
 @dataclass
-class Faults:
+class Faults(FaultSet):
     """Injected faults, settable at start and at run time (POST /__admin/faults)."""
 
     fail_next: int = 0  # the next n sends answer `status` (5xx) and send nothing
@@ -76,33 +54,15 @@ class Faults:
     dlr_delay: float = 0.05  # seconds between acceptance and the report
 
     PARSERS = {
-        "fail_next": _count,
-        "status": _status,
-        "timeout_next": _count,
-        "timeout_seconds": _seconds,
-        "dlr_failed": _flag,
-        "dlr_duplicate": _flag,
-        "dlr": _flag,
-        "dlr_delay": _seconds,
+        "fail_next": faults.count,
+        "status": faults.http_status(),
+        "timeout_next": faults.count,
+        "timeout_seconds": faults.seconds,
+        "dlr_failed": faults.flag,
+        "dlr_duplicate": faults.flag,
+        "dlr": faults.flag,
+        "dlr_delay": faults.seconds,
     }
-
-    def updated(self, data: dict[str, Any]) -> Faults:
-        changes = {}
-        for name, value in data.items():
-            key = "status" if name == "fail_status" else name
-            if key not in self.PARSERS:
-                raise ValueError(f"Không có lỗi giả lập «{name}».")
-            try:
-                changes[key] = self.PARSERS[key](value)
-            except ValueError as exc:
-                raise ValueError(f"Giá trị của «{name}» {exc}.") from None
-        return replace(self, **changes)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-FAULT_NAMES = tuple(f.name for f in fields(Faults))
 
 
 @dataclass
@@ -160,26 +120,7 @@ class SmsHandler(BaseHandler):
             self.not_found()
 
     def admin_faults(self) -> None:
-        st = self.state
-        try:
-            data = self.json_body()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            self.send_json({"error": "invalid_request", "error_description": "Cần một đối tượng JSON."}, 400)
-            return
-        data = dict(data)
-        reset = data.pop("reset", False)
-        with st.lock:
-            try:
-                if not isinstance(reset, bool):
-                    raise ValueError("Giá trị của «reset» phải là true hoặc false.")
-                st.faults = (Faults() if reset else st.faults).updated(data)
-            except ValueError as exc:
-                self.send_json({"error": "invalid_request", "error_description": str(exc)}, 400)
-                return
-            answer = st.faults.as_dict()
-        self.send_json(answer)
+        faults.admin_update(self, self.state.faults)
 
     def refuse(self, code: str, message: str, status: int = 400) -> None:
         self.send_json({"code": code, "error": message}, status)

@@ -14,18 +14,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
+from motcua.payments.vnpay import QUERY_ANSWER_FIELDS as QUERY_ANSWER
+from motcua.payments.vnpay import QUERY_FIELDS, REFUND_FIELDS
+from motcua.payments.vnpay import REFUND_ANSWER_FIELDS as REFUND_ANSWER
+from motcua.payments.vnpay import hmac_sha512 as hmac512
+from motcua.payments.vnpay import pipe_hash as pipe_sign
+from motcua.payments.vnpay import sign_params as sign
 from simulators._http import BaseHandler, serve
 from simulators.gateway import start_gateway_server
-from simulators.gateway.server import (
-    GMT7,
-    QUERY_ANSWER,
-    QUERY_FIELDS,
-    REFUND_ANSWER,
-    REFUND_FIELDS,
-    hmac512,
-    pipe_sign,
-    sign,
-)
+from simulators.gateway.server import GMT7
 from simulators.tests.conftest import REPO, request
 
 SECRET = "bi-mat-chung-thu-nghiem"
