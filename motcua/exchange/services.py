@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from motcua.audit.services import record
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ProblemError, ValidationFailed
+from motcua.core.queue import claim_due
 
 from . import signing
 from .adapters import Accepted, AcceptedLater, Rejected, TransientError, adapter_for
@@ -32,7 +32,6 @@ from .models import ExchangePartner, InboxMessage, OutboxMessage
 
 log = logging.getLogger("motcua.exchange")
 S = OutboxMessage.Status
-LEASE = timedelta(minutes=5)
 RESULT_KIND = "exchange.result"  # a partner's signed callback carrying an "accepted later" result
 
 
@@ -143,26 +142,20 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
 
 
-def _claim(now: datetime, limit: int) -> list[int]:
-    with transaction.atomic():
-        due = OutboxMessage.objects.filter(Q(status__in=[S.PENDING, S.IN_FLIGHT]), next_attempt_at__lte=now).order_by(
-            "next_attempt_at"
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        OutboxMessage.objects.filter(pk__in=ids).update(
-            status=S.IN_FLIGHT, attempts=F("attempts") + 1, next_attempt_at=now + LEASE, updated_at=now
-        )
-    return ids
-
-
 def deliver_due(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
     """Send every due message once; returns counts per outcome (accepted, accepted_later, rejected, retry, dead)."""
     now = now or timezone.now()
     counts = {"accepted": 0, "accepted_later": 0, "rejected": 0, "retry": 0, "dead": 0}
-    for pk in _claim(now, limit):
-        message = OutboxMessage.objects.select_related("partner").get(pk=pk)
+    claimed = claim_due(
+        OutboxMessage,
+        waiting=S.PENDING,
+        in_flight=S.IN_FLIGHT,
+        now=now,
+        limit=limit,
+        related=("partner",),
+        updated_at=now,
+    )
+    for message in claimed:
         try:
             outcome = adapter_for(message.partner).send(message)
         except TransientError as exc:

@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from motcua.audit.services import record as audit
 from motcua.core.errors import NotFound
+from motcua.core.queue import claim_due
 from motcua.dossiers.models import Dossier, DossierAction, Status
 from motcua.exchange.services import backoff
 from motcua.worktime.calc import TZ
@@ -37,7 +38,6 @@ from .smstext import normalise_phone
 
 log = logging.getLogger("motcua.notifications")
 S = NotificationStatus
-LEASE = timedelta(minutes=5)
 OUTBOUND = (Channel.EMAIL, Channel.SMS, Channel.PUSH)
 SITE_NAME = "Cổng dịch vụ công – motcua"
 
@@ -195,26 +195,13 @@ def queue(dossier: Dossier, event: str, *, seq: int, context: dict, tag: str | N
 # --- delivery (the worker) -----------------------------------------------------------------------------------------
 
 
-def _claim(now: datetime, limit: int) -> list[int]:
-    with transaction.atomic():
-        due = Notification.objects.filter(status__in=[S.QUEUED, S.SENDING], next_attempt_at__lte=now).order_by(
-            "next_attempt_at"
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        Notification.objects.filter(pk__in=ids).update(
-            status=S.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + LEASE
-        )
-    return ids
-
-
 def deliver_notifications(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
     """Send every due message once; counts per outcome (sent, retry, failed)."""
     now = now or timezone.now()
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    for pk in _claim(now, limit):
-        notification = Notification.objects.select_related("dossier").get(pk=pk)
+    for notification in claim_due(
+        Notification, waiting=S.QUEUED, in_flight=S.SENDING, now=now, limit=limit, related=("dossier",)
+    ):
         provider_id, error, outcome = "", "", "sent"
         try:
             provider_id = channels.send(notification)
@@ -225,7 +212,7 @@ def deliver_notifications(now: datetime | None = None, limit: int = 100) -> dict
         except Exception as exc:  # a bug must not stop the batch: the message retries, then fails
             log.exception("notifications: sending %s failed", notification.message_id)
             outcome, error = "retry", f"{type(exc).__name__}: {exc}"
-        counts[_record_outcome(pk, outcome, provider_id, error, now)] += 1
+        counts[_record_outcome(notification.pk, outcome, provider_id, error, now)] += 1
     return counts
 
 

@@ -19,10 +19,11 @@ from django.db import connection
 from django.utils import timezone
 
 from motcua.audit.models import AuditRecord
+from motcua.core.queue import LEASE
 from motcua.dossiers.models import Dossier
 from motcua.exchange import services as exchange
 from motcua.exchange.models import InboxMessage, OutboxMessage
-from motcua.exchange.services import LEASE, InboxRefused
+from motcua.exchange.services import InboxRefused
 from motcua.exchange.tests.conftest import Captured, CaptureHandler
 from motcua.linked.models import ChainEvent, ChainStatus, StepStatus
 from simulators._http import serve
