@@ -247,7 +247,8 @@ MOTCUA_PORTAL_PARTNER = os.environ.get("MOTCUA_PORTAL_PARTNER", "dvcqg")
 # Messages (and callbacks) other agencies may post to our inbox per client address per minute.
 MOTCUA_EXCHANGE_INBOX_PER_MINUTE = int(os.environ.get("MOTCUA_EXCHANGE_INBOX_PER_MINUTE", "600"))
 
-# What runs, in order, in the same transaction as every dossier transition: fn(dossier, action, payload).
+# What runs, in order, in the same transaction as every dossier transition:
+# fn(dossier, action, payload, row=<the DossierAction just written>).
 MOTCUA_TRANSITION_HOOKS = [
     "motcua.linked.services.after_transition",
     "motcua.results.services.on_dossier_transition",

@@ -439,7 +439,7 @@ def _create_submitted(user, procedure, version, agency, channel, data, who) -> S
         dossier.acceptance_due_at = calendar_for(agency).deadline(now, ONLINE_ACCEPTANCE_HOURS, "working_hours")
     # The appointment the applicant can expect if accepted now; fixed on the receipt at acceptance.
     dossier.due_at = compute_due(dossier, now)
-    _record(  # saves (inserts) the dossier too
+    row = _record(  # saves (inserts) the dossier too
         dossier,
         actor=user,
         action="submit",
@@ -450,7 +450,7 @@ def _create_submitted(user, procedure, version, agency, channel, data, who) -> S
         role="citizen" if channel == Channel.ONLINE else Role.DESK,
         label="Nộp hồ sơ",
     )
-    _after_transition(dossier, "submit", {"channel": channel})
+    _after_transition(dossier, "submit", {"channel": channel}, row)
     return SubmitResult(dossier, pin)
 
 
@@ -650,7 +650,7 @@ def _apply(
     entry = handler(actor, dossier, action, note, payload)
     with override("vi"):  # the log keeps the Vietnamese label whatever language the actor reads
         label = str(entry.label)
-    _record(
+    row = _record(
         dossier,
         actor=actor,
         action=action,
@@ -662,17 +662,18 @@ def _apply(
         role=role or entry.role,
         label=label,
     )
-    _after_transition(dossier, action, payload)
+    _after_transition(dossier, action, payload, row)
 
 
-def _after_transition(dossier: Dossier, action: str, payload: dict) -> None:
+def _after_transition(dossier: Dossier, action: str, payload: dict, row: DossierAction) -> None:
     """Hand the change to the apps that build on dossiers (linked chains, notifications, e-results, …), in the
-    transition's transaction, in the order `settings.MOTCUA_TRANSITION_HOOKS` lists them.
+    transition's transaction, in the order `settings.MOTCUA_TRANSITION_HOOKS` lists them:
+    hook(dossier, action, payload, row=row): the request's payload, and the log row just written.
 
     An explicit, configured list of callables rather than signals: what runs, and in which order, is written in
     one place; each hook defers work outside the database with transaction.on_commit."""
     for hook in _hooks("MOTCUA_TRANSITION_HOOKS"):
-        hook(dossier, action, payload)
+        hook(dossier, action, payload, row=row)
 
 
 @lru_cache(maxsize=4)

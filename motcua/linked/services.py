@@ -49,7 +49,7 @@ BIRTH_GROUP, BIRTH_REGISTRATION = (
 # --- called by the dossier engine ------------------------------------------------------------------------------
 
 
-def after_transition(dossier: Dossier, action: str, payload: dict) -> None:
+def after_transition(dossier: Dossier, action: str, payload: dict, row: Any = None) -> None:
     """React to a dossier's change, inside its transaction: start/stop a chain, or settle a sub-dossier's step."""
     if dossier.parent_id:
         if dossier.status in (Status.RESULT_READY, Status.REFUSED):

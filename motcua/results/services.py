@@ -314,7 +314,7 @@ def replace(result: EResult, actor: Any, reason: str) -> EResult:
 # --- the transition hook and the queue ---------------------------------------------------------------------
 
 
-def on_dossier_transition(dossier: Dossier, action: str, payload: dict) -> None:
+def on_dossier_transition(dossier: Dossier, action: str, payload: dict, row: Any = None) -> None:
     """Listed in MOTCUA_TRANSITION_HOOKS: runs inside the transition's transaction.
 
     Result ready → queue the e-result and sign it right after the commit. An undone approval (back from result

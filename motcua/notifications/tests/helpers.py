@@ -43,7 +43,7 @@ def deliver_later(minutes: float) -> dict:
     return deliver_notifications(now=timezone.now() + timedelta(minutes=minutes))
 
 
-def explode(dossier, action, payload):
+def explode(dossier, action, payload, row=None):
     """A transition hook after ours that fails on acceptance: the whole transition must roll back."""
     if action == "accept":
         raise RuntimeError("a later hook failed")
