@@ -382,20 +382,16 @@ def _settle(payment: Payment, report: GatewayReport, *, source: str, now: dateti
             return "already"
         other = payment.dossier.payments.filter(status=S.PAID).exclude(pk=payment.pk).exists()
         if other:  # the fee is already paid: this money goes back
-            _transition(
+            return _refund_after_commit(
                 payment,
-                S.REFUNDING,
                 kind="double_payment",
                 source=source,
                 params=report.params,
                 note="Hồ sơ đã có khoản nộp khác: hoàn lại khoản này.",
-                refund_reason="Nộp trùng phí, lệ phí của hồ sơ",
-                closed_at=now,
-                **facts,
+                reason="Nộp trùng phí, lệ phí của hồ sơ",
+                now=now,
+                facts=facts,
             )
-            pk = payment.pk
-            transaction.on_commit(lambda: _try_refund(pk))
-            return "refunding"
         late = payment.status in (S.FAILED, S.EXPIRED)
         _mark_paid(payment, kind="paid_late" if late else "paid", source=source, params=report.params, now=now, **facts)
         return "paid"
@@ -540,20 +536,16 @@ def _query_and_apply(payment: Payment, now: datetime, *, final: bool, source: st
                     note=f"Cổng báo đã thu {report.amount_vnd} đồng, khác {locked.amount_vnd} đồng.",
                 )
                 return "wrong_amount"
-            _transition(
+            return _refund_after_commit(
                 locked,
-                S.REFUNDING,
                 kind="wrong_amount",
                 source=source,
                 params=report.params,
                 note="Số tiền đã thu khác số phải nộp: hoàn lại toàn bộ.",
-                refund_reason="Số tiền thanh toán không đúng số phải nộp",
-                closed_at=now,
-                **_gateway_facts(report),
+                reason="Số tiền thanh toán không đúng số phải nộp",
+                now=now,
+                facts=_gateway_facts(report),
             )
-            pk = locked.pk
-            transaction.on_commit(lambda: _try_refund(pk))
-            return "refunding"
         outcome = _settle(locked, report, source=source, now=now)
         if outcome == "unchanged" and final and report.outcome in (PENDING, NOT_FOUND):
             _transition(
@@ -648,6 +640,27 @@ def refund(payment: Payment, *, actor: User, reason: str) -> Payment:
         _try_refund(locked.pk, actor=actor)
     locked.refresh_from_db()
     return locked
+
+
+def _refund_after_commit(
+    payment: Payment, *, kind: str, source: str, params: dict, note: str, reason: str, now: datetime, facts: dict
+) -> str:
+    """Money the gateway took that we must not keep (a second payment, a wrong amount): mark it refunding now,
+    ask the gateway to give it back once the transaction has committed."""
+    _transition(
+        payment,
+        S.REFUNDING,
+        kind=kind,
+        source=source,
+        params=params,
+        note=note,
+        refund_reason=reason,
+        closed_at=now,
+        **facts,
+    )
+    pk = payment.pk
+    transaction.on_commit(lambda: _try_refund(pk))
+    return "refunding"
 
 
 def _try_refund(payment_id: int, *, actor: User | None = None) -> str:
