@@ -24,7 +24,7 @@ from motcua.worktime.calc import TZ
 
 from . import render
 from .models import Channel, Event, Notification
-from .services import SITE_NAME, _public_url
+from .services import SITE_NAME, _public_url, _render
 
 FLAGGED = Q(due_soon=True) | Q(overdue=True)
 
@@ -127,6 +127,7 @@ def queue_digests(now: datetime | None = None) -> int:
             "tasks_url": _public_url(reverse("backoffice:tasks")),
             "site": SITE_NAME,
         }
+        subject, body = _render(text, context, Event.DIGEST, Channel.EMAIL)  # a broken edit: the shipped text
         rows.append(
             Notification(
                 key=digest_key(user.pk, day),
@@ -134,8 +135,8 @@ def queue_digests(now: datetime | None = None) -> int:
                 channel=Channel.EMAIL,
                 recipient_user=user,
                 recipient=user.email,
-                subject=render.render_text(text.subject, context)[:255],
-                body=render.render_text(text.body, context),
+                subject=subject,
+                body=body,
                 created_at=now,
                 next_attempt_at=now,
             )

@@ -8,15 +8,10 @@ shape an adapter for it must keep: `send(personal_id, title, body, message_id, l
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from typing import Any, Protocol
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
 from .errors import PermanentError, TransientError
+from .providers import ProviderSetting, post_json
 
 
 class PushProvider(Protocol):
@@ -30,44 +25,23 @@ class HttpPushProvider:
         self.timeout = float(options.get("TIMEOUT") or 10)
 
     def send(self, personal_id: str, title: str, body: str, message_id: str, link: str = "") -> str:
-        payload = {"personal_id": personal_id, "title": title, "body": body, "message_id": message_id, "link": link}
-        request = urllib.request.Request(  # noqa: S310 - the configured platform URL
+        status, data = post_json(
             f"{self.url}/v1/notifications",
-            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "Authorization": f"Bearer {self.api_key}",
-                "Idempotency-Key": message_id,
-            },
+            {"personal_id": personal_id, "title": title, "body": body, "message_id": message_id, "link": link},
+            {"Authorization": f"Bearer {self.api_key}", "Idempotency-Key": message_id},
+            self.timeout,
+            unreachable="Không kết nối được nền tảng thông báo",
         )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            status, raw = exc.code, exc.read()
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise TransientError(f"Không kết nối được nền tảng thông báo: {exc}") from exc
-        try:
-            data = json.loads(raw) if raw else {}
-        except ValueError:
-            data = {}
-        if 200 <= status < 300 and isinstance(data, dict) and data.get("id"):
+        if 200 <= status < 300 and data.get("id"):
             return str(data["id"])
         if status in (400, 404, 410, 422):  # malformed, or no app account for this person: never on a retry
             raise PermanentError(f"Nền tảng thông báo từ chối (HTTP {status}).")
         raise TransientError(f"Nền tảng thông báo chưa nhận (HTTP {status}).")
 
 
-def options() -> dict[str, Any]:
-    return dict(getattr(settings, "MOTCUA_PUSH", {}) or {})
-
-
-def configured() -> bool:
-    return bool(options().get("URL"))
+SETTING = ProviderSetting("MOTCUA_PUSH", "motcua.notifications.push.HttpPushProvider")
+options, configured = SETTING.options, SETTING.configured
 
 
 def provider() -> PushProvider:
-    opts = options()
-    backend = import_string(opts.get("BACKEND") or "motcua.notifications.push.HttpPushProvider")
-    return backend(opts)
+    return SETTING.provider()

@@ -17,6 +17,7 @@ from django import template
 from django.template import Context, Engine
 from django.utils import timezone, translation
 
+from motcua.portal.templatetags.motcua_ui import vnd
 from motcua.worktime.calc import TZ
 
 from .models import Channel, NotificationTemplate
@@ -25,17 +26,7 @@ DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 SEPARATOR = "\n---\n"
 
 register = template.Library()
-
-
-@register.filter
-def vnd(amount: Any) -> str:
-    """50000 → '50.000 đồng' (Vietnamese thousands separator)."""
-    try:
-        number = int(amount)
-    except (TypeError, ValueError):
-        return str(amount or "")
-    return f"{number:,}".replace(",", ".") + " đồng"
-
+register.filter("vnd", vnd)  # the pages' money filter: '50.000 đồng'
 
 # Plain text: nothing is HTML-escaped here (the inbox page escapes when it shows a message). `vnd` is built in.
 _ENGINE = Engine(autoescape=False, builtins=[__name__])

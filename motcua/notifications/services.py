@@ -58,9 +58,7 @@ def _public_url(path: str) -> str:
 # --- what a dossier change tells the applicant ------------------------------------------------------------------
 
 
-def on_dossier_transition(
-    dossier: Dossier, action: str, payload: dict, row: DossierAction | None = None
-) -> None:
+def on_dossier_transition(dossier: Dossier, action: str, payload: dict, row: DossierAction | None = None) -> None:
     """Transition hook (MOTCUA_TRANSITION_HOOKS), in the transition's transaction: queue the applicant's messages.
 
     A linked request's sub-dossiers say nothing to the citizen: the umbrella dossier does."""

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import hmac
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.utils.dateparse import parse_datetime
-from django.utils.module_loading import import_string
 
 from .errors import PermanentError, TransientError
+from .providers import ProviderSetting, post_json
 from .smstext import segments, sign_body, strip_diacritics
 
 # Gateway refusals that will never succeed on a retry (the message is failed at once).
@@ -65,27 +62,17 @@ class HttpSmsProvider:
         payload = {"phone": phone, "text": text, "brandname": self.brandname, "ref": message_id}
         if self.dlr_url:
             payload["callback_url"] = self.dlr_url
-        request = urllib.request.Request(  # noqa: S310 - the configured gateway URL
+        status, data = post_json(
             f"{self.url}/v1/sms/send",
-            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-            method="POST",
-            headers={"Content-Type": "application/json; charset=utf-8", "X-Api-Key": self.api_key},
+            payload,
+            {"X-Api-Key": self.api_key},
+            self.timeout,
+            unreachable="Không kết nối được cổng SMS",
         )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            status, raw = exc.code, exc.read()
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise TransientError(f"Không kết nối được cổng SMS: {exc}") from exc
-        try:
-            data = json.loads(raw) if raw else {}
-        except ValueError:
-            data = {}
-        code = str(data.get("code", "")) if isinstance(data, dict) else ""
+        code = str(data.get("code", ""))
         if status == 200 and code == "00" and data.get("message_id"):
             return str(data["message_id"])
-        detail = f"HTTP {status} {code}: {data.get('error', '') if isinstance(data, dict) else ''}".strip()
+        detail = f"HTTP {status} {code}: {data.get('error', '')}".strip()
         if 400 <= status < 500 and code in PERMANENT_CODES:
             raise PermanentError(f"Cổng SMS từ chối tin nhắn ({detail}).")
         raise TransientError(f"Cổng SMS chưa nhận tin nhắn ({detail}).")
@@ -97,6 +84,7 @@ class HttpSmsProvider:
         try:
             data = json.loads(body)
             provider_id, ref, status = str(data["message_id"]), str(data.get("ref") or ""), str(data["status"])
+            at = parse_datetime(str(data.get("done_at") or ""))  # ValueError: a well-formed impossible date
         except (ValueError, KeyError, TypeError) as exc:
             raise ReportRefused("Báo cáo trạng thái không đúng định dạng.") from exc
         if status.upper() not in ("DELIVERED", "FAILED"):
@@ -106,22 +94,16 @@ class HttpSmsProvider:
             ref=ref,
             delivered=status.upper() == "DELIVERED",
             error=str(data.get("error_code") or ""),
-            at=parse_datetime(str(data.get("done_at") or "")),
+            at=at,
         )
 
 
-def options() -> dict[str, Any]:
-    return dict(getattr(settings, "MOTCUA_SMS", {}) or {})
-
-
-def configured() -> bool:
-    return bool(options().get("URL"))
+SETTING = ProviderSetting("MOTCUA_SMS", "motcua.notifications.sms.HttpSmsProvider")
+options, configured = SETTING.options, SETTING.configured
 
 
 def provider() -> SmsProvider:
-    opts = options()
-    backend = import_string(opts.get("BACKEND") or "motcua.notifications.sms.HttpSmsProvider")
-    return backend(opts)
+    return SETTING.provider()
 
 
 def prepare(text: str, unicode: bool | None = None) -> tuple[str, int]:

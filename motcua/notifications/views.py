@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -63,6 +61,4 @@ def sms_delivery_report(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": "refused", "detail": str(exc)}, status=401)
     except NotFound as exc:
         return JsonResponse({"error": "not_found", "detail": exc.detail}, status=404)
-    except json.JSONDecodeError:
-        return JsonResponse({"error": "invalid"}, status=400)
     return JsonResponse({"status": "ok", **outcome})

@@ -16,6 +16,9 @@ class PaymentEventInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")  # one query for the log, not one per row
+
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
@@ -25,6 +28,7 @@ class PaymentAdmin(admin.ModelAdmin):
     list_display = ("txn_ref", "dossier", "method", "amount_vnd", "status", "created_at", "paid_at", "receipt_no")
     list_filter = ("status", "method", "gateway")
     search_fields = ("txn_ref", "dossier__code", "gateway_txn_no", "receipt_no")
+    list_select_related = ("dossier",)
     readonly_fields = [f.name for f in Payment._meta.fields]
     inlines = [PaymentEventInline]
     actions = ["reconcile_selected", "retry_refund"]

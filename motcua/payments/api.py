@@ -13,7 +13,6 @@ from django.urls import reverse
 from ninja import Header, Router, Schema, Status
 
 from motcua.core.api_support import session_or_token
-from motcua.core.errors import Conflict
 from motcua.dossiers import selectors
 
 from . import services
@@ -123,9 +122,7 @@ def start_payment(request: HttpRequest, code: str, idempotency_key: str = Header
 def payment_receipt(request: HttpRequest, code: str, txn_ref: str) -> HttpResponse:
     dossier = selectors.dossier_for(request.user, code, reason="tải biên lai")
     payment = services.payment_of(dossier, txn_ref)
-    if not payment.receipt_no:
-        raise Conflict("Khoản này chưa được xác nhận đã nộp nên chưa có biên lai.")
-    content = services.receipt_pdf(payment)
+    content = services.receipt_pdf(payment)  # Conflict (409) while it is not paid
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="bien-lai-{payment.receipt_no}.pdf"'
     return response

@@ -2,7 +2,8 @@
 
 The interface (`Gateway`):
 
-- `create_redirect(payment, return_url) -> url`: where the citizen's browser goes to pay;
+- `redirect_params(payment, return_url) -> params` (kept on the payment), `redirect_url(params) -> url`: where the
+  citizen's browser goes to pay (the same URL again for a replayed request); `create_redirect` does both;
 - `verify_return(params)` / `verify_ipn(params) -> GatewayReport`: check the signature of what the gateway sent
   (the browser's return, the server-to-server IPN) and read it; `BadSignature` when it does not verify;
 - `query(payment) -> GatewayReport`: ask the gateway what it knows (reconciliation); `GatewayError` when it
@@ -85,8 +86,7 @@ class GatewayReport:
 
 @dataclass(frozen=True)
 class RefundReport:
-    done: bool
-    transient: bool
+    done: bool  # anything else is tried again by the periodic job (up to MOTCUA_PAYMENT_MAX_REFUND_ATTEMPTS)
     response_code: str
     message: str = ""
     transaction_no: str = ""
@@ -95,7 +95,10 @@ class RefundReport:
 
 class Gateway(Protocol):
     code: str
+    tmn_code: str
 
+    def redirect_params(self, payment: Any, return_url: str, *, client_ip: str = "", locale: str = "vn") -> dict: ...
+    def redirect_url(self, params: dict) -> str: ...
     def create_redirect(self, payment: Any, return_url: str, *, client_ip: str = "", locale: str = "vn") -> str: ...
     def verify_return(self, params: dict[str, str]) -> GatewayReport: ...
     def verify_ipn(self, params: dict[str, str]) -> GatewayReport: ...
@@ -304,7 +307,6 @@ class VnpayGateway:
         return RefundReport(
             # "94": a refund of this transaction was already made (our refunds are one per payment, in full)
             done=code in ("00", "94"),
-            transient=code == "99",
             response_code=code,
             message=str(answer.get("vnp_Message", "")),
             transaction_no=str(answer.get("vnp_TransactionNo", "")),

@@ -35,6 +35,7 @@ from motcua.accounts.models import Role, User
 from motcua.accounts.services import has_role, hit_rate_limit, is_official, is_system_admin
 from motcua.audit import services as audit
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from motcua.documents import pdf
 from motcua.dossiers.models import Channel, Dossier, Status
 from motcua.worktime.calc import TZ
 
@@ -415,6 +416,22 @@ def handle_ipn(params: dict[str, Any], *, now: datetime | None = None, client_ip
         return _ipn("99")
 
 
+def _audit_forged(action: str, params: dict[str, str], client_ip: str, reason: str) -> None:
+    """A gateway message without our secret's signature (an IPN, a browser's return) is evidence: one audit record
+    each, until one address sends more than a minute's share (still refused, no longer one record each: anybody can
+    send these, and the audit chain must not be flooded)."""
+    if hit_rate_limit(action, client_ip or "-", _FORGED_AUDITS_PER_MINUTE):
+        return
+    audit.record(
+        actor=None,
+        action=action,
+        obj_type="payment",
+        obj_id=params.get("vnp_TxnRef", "")[:64] or "-",
+        reason=reason,
+        data={"params": _clean(params), "client_ip": client_ip},
+    )
+
+
 def _handle_ipn(params: dict[str, str], now: datetime, client_ip: str) -> dict[str, str]:
     if not conf.online_enabled():
         return _ipn("99")
@@ -423,16 +440,7 @@ def _handle_ipn(params: dict[str, str], now: datetime, client_ip: str) -> dict[s
     try:
         report = gateway.verify_ipn(params)
     except BadSignature:
-        if hit_rate_limit("payment_ipn_forged", client_ip or "-", _FORGED_AUDITS_PER_MINUTE):
-            return _ipn("97")  # a flood of forgeries: still refused, no longer one audit record each
-        audit.record(
-            actor=None,
-            action="payment.ipn_bad_signature",
-            obj_type="payment",
-            obj_id=ref or "-",
-            reason="IPN sai chữ ký: bị từ chối, không thay đổi gì.",
-            data={"params": _clean(params), "client_ip": client_ip},
-        )
+        _audit_forged("payment.ipn_bad_signature", params, client_ip, "IPN sai chữ ký: bị từ chối, không thay đổi gì.")
         return _ipn("97")
     found = Payment.objects.filter(txn_ref=report.txn_ref, method=Method.ONLINE).values_list("pk", flat=True).first()
     if found is None or report.tmn_code != gateway.tmn_code:
@@ -475,7 +483,7 @@ class ReturnView:
     payment: Payment | None = None
 
 
-def handle_return(params: dict[str, Any], *, now: datetime | None = None) -> ReturnView:
+def handle_return(params: dict[str, Any], *, now: datetime | None = None, client_ip: str = "") -> ReturnView:
     """The citizen's browser coming back from the gateway. Shows the status; the browser's word alone never marks
     a payment paid: if the payment is still waiting, our own signed query of the gateway decides."""
     now = now or timezone.now()
@@ -486,14 +494,7 @@ def handle_return(params: dict[str, Any], *, now: datetime | None = None) -> Ret
     try:
         report = gateway.verify_return(params)
     except BadSignature:
-        audit.record(
-            actor=None,
-            action="payment.return_bad_signature",
-            obj_type="payment",
-            obj_id=params.get("vnp_TxnRef", "")[:64] or "-",
-            reason="Kết quả trả về sai chữ ký.",
-            data={"params": _clean(params)},
-        )
+        _audit_forged("payment.return_bad_signature", params, client_ip, "Kết quả trả về sai chữ ký.")
         return ReturnView("invalid")
     payment = Payment.objects.filter(txn_ref=report.txn_ref, method=Method.ONLINE).first()
     if payment is None:
@@ -607,9 +608,12 @@ def expire(now: datetime | None = None) -> dict[str, int]:
 
 
 def run_periodic(now: datetime | None = None) -> dict[str, int]:
-    """One round of the worker: reconcile, then expire."""
+    """One round of the worker: expire, then reconcile. In this order a lapsed payment is asked once per round:
+    its final query settles it or marks it asked, and reconciliation skips what was asked in the last minute."""
+    now = now or timezone.now()
+    expired = expire(now)
     done = reconcile(now)
-    for key, value in expire(now).items():
+    for key, value in expired.items():
         done[f"expire_{key}"] = value
     return {k: v for k, v in done.items() if v}
 
@@ -757,7 +761,7 @@ def guard_return(dossier: Dossier, payload: dict) -> None:
     fee = fee_for(dossier)
     if not fee.payable_online or dossier.payments.filter(status=S.PAID).exists():
         return
-    amount = fees_vnd(fee.amount_vnd)
+    amount = pdf.vnd(fee.amount_vnd)
     allowed = desk_payment_allowed(dossier, fee)
     if (payload or {}).get("paid_at_desk") is True:
         if not allowed:
@@ -772,10 +776,6 @@ def guard_return(dossier: Dossier, payload: dict) -> None:
         else "Người nộp cần nộp trực tuyến trên Cổng dịch vụ công."
     )
     raise Conflict(f"Hồ sơ chưa nộp phí, lệ phí ({amount}): chưa thể trả kết quả. {hint}", code="fee_unpaid")
-
-
-def fees_vnd(amount: int) -> str:
-    return f"{int(amount):,}".replace(",", ".") + " đồng"
 
 
 # --- receipts ---------------------------------------------------------------------------------------------------

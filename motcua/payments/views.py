@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 
 from motcua.backoffice.views import dossier_or_404, official_required
 from motcua.core.errors import ProblemError
+from motcua.documents import pdf
 from motcua.dossiers import selectors
 from motcua.dossiers.models import Dossier
 
-from . import services
+from . import conf, services
 from .gateways import get_gateway
 from .models import Payment, PaymentStatus
 
@@ -61,11 +62,11 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
 def go(request: HttpRequest, txn_ref: str) -> HttpResponse:
     """The hand-over to the gateway (a page of our own, then a plain navigation: the site's CSP allows forms to
     post only to us, and a redirect answering a form post would count as the form's target)."""
-    payment = Payment.objects.select_related("dossier").filter(txn_ref=txn_ref).first()
-    if payment is None or payment.payer_id != request.user.pk:
+    payment = Payment.objects.select_related("dossier").filter(txn_ref=txn_ref, payer=request.user).first()
+    if payment is None:
         raise Http404(_("Không tìm thấy giao dịch."))
     waiting = payment.status == PaymentStatus.PENDING and payment.expires_at and payment.expires_at > timezone.now()
-    if not waiting:
+    if not waiting or not conf.online_enabled():  # (the gateway may have been switched off since)
         messages.info(request, _("Giao dịch này không còn chờ thanh toán."))
         return redirect("portal:dossier", code=payment.dossier.code)
     url = get_gateway().redirect_url(payment.request_params)
@@ -74,7 +75,7 @@ def go(request: HttpRequest, txn_ref: str) -> HttpResponse:
 
 def result(request: HttpRequest) -> HttpResponse:
     """Where the gateway sends the browser back: the payment's status (decided by the IPN or our query)."""
-    view = services.handle_return(request.GET.dict())
+    view = services.handle_return(request.GET.dict(), client_ip=request.META.get("REMOTE_ADDR", ""))
     payment = view.payment
     own = bool(payment and request.user.is_authenticated and payment.dossier.applicant_id == request.user.pk)
     status = 400 if view.state == "invalid" else 200
@@ -88,12 +89,13 @@ def receipt(request: HttpRequest, code: str, txn_ref: str) -> HttpResponse:
 
 
 def _receipt(dossier: Dossier, txn_ref: str) -> HttpResponse:
-    payment = dossier.payments.filter(txn_ref=txn_ref).first()
-    if payment is None or not payment.receipt_no:
-        raise Http404(_("Không tìm thấy biên lai."))
-    if not payment.receipt:
-        payment = services.issue_receipt(payment.pk)
-    return _pdf(services.receipt_pdf(payment), f"bien-lai-{payment.receipt_no}.pdf")
+    """The stored receipt, or the same bytes rendered again while the periodic job has not stored it yet."""
+    try:
+        payment = services.payment_of(dossier, txn_ref)
+        content = services.receipt_pdf(payment)
+    except ProblemError:  # no such payment of this dossier, or not paid (no receipt)
+        raise Http404(_("Không tìm thấy biên lai.")) from None
+    return _pdf(content, f"bien-lai-{payment.receipt_no}.pdf")
 
 
 @official_required
@@ -108,8 +110,7 @@ def desk_payment(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Đã ghi nhận thu phí, lệ phí tại bộ phận một cửa: %(amount)s.")
-            % {"amount": services.fees_vnd(payment.amount_vnd)},
+            _("Đã ghi nhận thu phí, lệ phí tại bộ phận một cửa: %(amount)s.") % {"amount": pdf.vnd(payment.amount_vnd)},
         )
     return redirect("backoffice:dossier", code=dossier.code)
 

@@ -131,3 +131,20 @@ def test_the_command(desks):
     assert "digest: 3" in out.getvalue() and len(_digest_mails()) == 3
     call_command("notify_digest", stdout=out)
     assert len(_digest_mails()) == 3
+
+
+def test_a_broken_digest_template_falls_back_and_never_stops_the_worker(desks):
+    from motcua.notifications.models import NotificationTemplate
+
+    # given: an edited digest that fails when rendered, and a citizen's message waiting to go out
+    NotificationTemplate.objects.update_or_create(
+        event=Event.DIGEST, procedure_code="", channel="email", defaults={"body": '{% include "khong-co.txt" %}'}
+    )
+    mail.outbox = []
+    # when: the worker's round runs after 07:00
+    from motcua.notifications.services import worker_round
+
+    counts = worker_round(MONDAY_8)
+    # then: the digests went out with the shipped text, and so did everything else that was due
+    assert counts["digests"] == 3 and counts["sent"] >= 3
+    assert len(_digest_mails()) == 3 and "QUÁ HẠN" in _digests()["specialist"].body
