@@ -26,6 +26,8 @@ install_problem_handlers(api)
 
 
 def _mount() -> None:
+    from motcua.analytics.api import router as analytics_router
+    from motcua.assistant.api import router as assistant_router
     from motcua.catalog.api import router as catalog_router
     from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import lookup_router
@@ -43,6 +45,8 @@ def _mount() -> None:
     api.add_router("/v1/exchange", exchange_router)
     api.add_router("/v1/results", results_router)
     api.add_router("/v1/", payments_router)  # payments/ipn, dossiers/{code}/payments
+    api.add_router("/v1/assistant", assistant_router)
+    api.add_router("/v1/analytics", analytics_router)
 
 
 _mount()

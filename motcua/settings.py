@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "motcua.payments",
     "motcua.portal",
     "motcua.backoffice",
+    "motcua.analytics",
+    "motcua.assistant",
 ]
 
 MIDDLEWARE = [
