@@ -255,6 +255,7 @@ MOTCUA_TRANSITION_HOOKS = [
     "motcua.linked.services.after_transition",
     "motcua.results.services.on_dossier_transition",
     "motcua.notifications.services.on_dossier_transition",
+    "motcua.payments.services.on_dossier_transition",
 ]
 # Checked before a result is returned: fn(dossier, payload) raises Conflict to stop it (e.g. an unpaid fee).
 MOTCUA_RETURN_GUARDS: list[str] = ["motcua.payments.services.guard_return"]
@@ -264,7 +265,7 @@ MOTCUA_NOTIFY_CHANNELS = [
     c.strip() for c in os.environ.get("MOTCUA_NOTIFY_CHANNELS", "in_app,email,sms,push").split(",") if c.strip()
 ]
 MOTCUA_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_NOTIFY_MAX_ATTEMPTS", "8"))
-# The portal's public address, for links in messages.
+# The public address every link that leaves the site starts with (messages, QR codes on e-results, printed forms).
 MOTCUA_PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000")
 # E-mail: files under $MOTCUA_DATA_DIR/mail by default (nothing leaves the machine); SMTP in production with
 # MOTCUA_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and MOTCUA_EMAIL_HOST/PORT/USER/PASSWORD/USE_TLS.
@@ -300,8 +301,6 @@ MOTCUA_PUSH = {
 MOTCUA_DIGEST_HOUR = int(os.environ.get("MOTCUA_DIGEST_HOUR", "7"))
 
 # E-results (docs/results.md): PAdES-signed PDFs with a QR code to the public verification page.
-# The public address printed in the QR code (…/xac-minh/<token>/).
-MOTCUA_SITE_URL = os.environ.get("MOTCUA_SITE_URL", os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000"))
 # Development PKI: a local root CA and one certificate per agency, keys encrypted under this directory (0700).
 MOTCUA_PKI_DIR = Path(os.environ.get("MOTCUA_PKI_DIR", DATA_DIR / "pki"))
 MOTCUA_DEV_PKI = _env_bool("MOTCUA_DEV_PKI", True)

@@ -51,7 +51,6 @@ export MOTCUA_SMS_API_KEY
 export MOTCUA_SMS_URL="http://127.0.0.1:$SMS_PORT"
 export MOTCUA_SMS_DLR_URL="http://127.0.0.1:$PORT/thong-bao/sms/bao-cao/"
 export MOTCUA_PUBLIC_URL="http://127.0.0.1:$PORT"
-export MOTCUA_SITE_URL="http://127.0.0.1:$PORT"
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; }

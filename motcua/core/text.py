@@ -13,8 +13,13 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def strip_diacritics(text: str) -> str:
+    """'Hồ sơ Đã tiếp nhận' → 'Ho so Da tiep nhan' (case kept), for SMS gateways and payment gateways."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", stripped)
+
+
 def fold(text: str) -> str:
     """Lower-case, strip diacritics (đ → d) and collapse spaces: 'Đăng ký khai sinh' → 'dang ky khai sinh'."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", stripped).strip()
+    return _SPACES.sub(" ", strip_diacritics(text.lower())).strip()

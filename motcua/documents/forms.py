@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -28,6 +27,7 @@ from reportlab.platypus import Flowable, Spacer
 from motcua.accounts.models import Role
 from motcua.catalog.models import Agency, AgencyKind, TimeUnit
 from motcua.core.errors import Conflict, ValidationFailed
+from motcua.core.links import public_url
 from motcua.dossiers import services
 from motcua.dossiers.models import Channel, Dossier, DossierAction, Outcome, Status
 from motcua.worktime.calc import TZ
@@ -234,8 +234,7 @@ def _delivery(dossier: Dossier) -> str:
 
 
 def _lookup_instructions(dossier: Dossier) -> str:
-    base = getattr(settings, "MOTCUA_PUBLIC_URL", "").rstrip("/")
-    address = f"{base}{reverse('portal:lookup')}"
+    address = public_url(reverse("portal:lookup"))
     return (
         f"Tra cứu tình trạng giải quyết hồ sơ: vào mục “Tra cứu hồ sơ” ({address}) trên Cổng dịch vụ công, nhập mã "
         f"hồ sơ {dossier.code} và mã PIN được cấp khi nộp hồ sơ (mã PIN không in trên giấy này); hoặc đăng nhập "

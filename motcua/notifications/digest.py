@@ -18,13 +18,14 @@ from django.utils import timezone
 
 from motcua.accounts.models import Role, RoleAssignment
 from motcua.accounts.services import Grant
+from motcua.core.links import public_url
 from motcua.dossiers.models import Dossier, Status
 from motcua.dossiers.selectors import desk_queue, my_tasks
 from motcua.worktime.calc import TZ
 
 from . import render
 from .models import Channel, Event, Notification
-from .services import SITE_NAME, _public_url, _render
+from .services import SITE_NAME, _render
 
 FLAGGED = Q(due_soon=True) | Q(overdue=True)
 
@@ -78,7 +79,7 @@ def _item(dossier: Dossier, *, late_acceptance: bool = False) -> dict[str, Any]:
         "overdue": dossier.overdue,
         "due_soon": dossier.due_soon,
         "late_acceptance": late_acceptance,
-        "url": _public_url(reverse("backoffice:dossier", args=[dossier.code])),
+        "url": public_url(reverse("backoffice:dossier", args=[dossier.code])),
     }
 
 
@@ -124,7 +125,7 @@ def queue_digests(now: datetime | None = None) -> int:
             "overdue_count": sum(1 for i in items if i["overdue"]),
             "due_soon_count": sum(1 for i in items if i["due_soon"] and not i["overdue"]),
             "late_acceptance_count": sum(1 for i in items if i["late_acceptance"]),
-            "tasks_url": _public_url(reverse("backoffice:tasks")),
+            "tasks_url": public_url(reverse("backoffice:tasks")),
             "site": SITE_NAME,
         }
         subject, body = _render(text, context, Event.DIGEST, Channel.EMAIL)  # a broken edit: the shipped text

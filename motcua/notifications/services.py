@@ -26,6 +26,7 @@ from django.utils.dateparse import parse_datetime
 
 from motcua.audit.services import record as audit
 from motcua.core.errors import NotFound
+from motcua.core.links import public_url
 from motcua.core.queue import claim_due
 from motcua.dossiers.models import Dossier, DossierAction, Status
 from motcua.exchange.services import backoff
@@ -49,10 +50,6 @@ ACTION_EVENTS = {
     "refuse": Event.REFUSED,
     "reappoint": Event.REAPPOINTED,
 }
-
-
-def _public_url(path: str) -> str:
-    return str(getattr(settings, "MOTCUA_PUBLIC_URL", "") or "http://127.0.0.1:8000").rstrip("/") + path
 
 
 # --- what a dossier change tells the applicant ------------------------------------------------------------------
@@ -118,8 +115,8 @@ def dossier_context(dossier: Dossier) -> dict[str, Any]:
         "applicant": dossier.applicant_name,
         "due_at": dossier.due_at,
         "supplement_due_at": dossier.supplement_due_at,
-        "url": _public_url(reverse("portal:dossier", args=[dossier.code])),
-        "inbox_url": _public_url(reverse("notifications:inbox")),
+        "url": public_url(reverse("portal:dossier", args=[dossier.code])),
+        "inbox_url": public_url(reverse("notifications:inbox")),
         "site": SITE_NAME,
     }
 

@@ -16,9 +16,11 @@ from typing import Any, Protocol
 
 from django.utils.dateparse import parse_datetime
 
+from motcua.core.text import strip_diacritics
+
 from .errors import PermanentError, TransientError
 from .providers import ProviderSetting, post_json
-from .smstext import segments, sign_body, strip_diacritics
+from .smstext import segments, sign_body
 
 # Gateway refusals that will never succeed on a retry (the message is failed at once).
 PERMANENT_CODES = {"invalid_phone", "empty_text", "too_long", "unicode_not_allowed", "brandname_not_registered"}

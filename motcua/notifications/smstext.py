@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import unicodedata
 
 # GSM 03.38 basic character set, and the extension table (each costs two septets).
 GSM7_BASIC = frozenset(
@@ -34,14 +33,6 @@ def segments(text: str) -> int:
         units = len(text.encode("utf-16-le")) // 2
         single, part = 70, 67
     return 1 if units <= single else -(-units // part)
-
-
-def strip_diacritics(text: str) -> str:
-    """'Hồ sơ Đã tiếp nhận' → 'Ho so Da tiep nhan' (case kept), for gateways that take no Unicode."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return unicodedata.normalize("NFC", stripped)
 
 
 def normalise_phone(phone: str) -> str | None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import unicodedata
 import urllib.error
 import urllib.request
 import uuid
@@ -34,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from motcua.core.text import strip_diacritics
 from motcua.worktime.calc import TZ
 
 from . import conf
@@ -122,9 +122,7 @@ def parse_vn_time(value: str) -> datetime | None:
 
 def order_info(text: str) -> str:
     """VNPay wants the order description in plain ASCII without special characters (case kept: codes)."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    ascii_text = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    kept = "".join(ch for ch in ascii_text if (ch.isascii() and ch.isalnum()) or ch in " .-_:")
+    kept = "".join(ch for ch in strip_diacritics(text) if (ch.isascii() and ch.isalnum()) or ch in " .-_:")
     return " ".join(kept.split())[:255]
 
 

@@ -29,12 +29,14 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from motcua.accounts.models import Role, User
 from motcua.accounts.services import has_role, hit_rate_limit, is_official, is_system_admin
 from motcua.audit import services as audit
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.links import public_url
 from motcua.documents import pdf
 from motcua.dossiers.models import Channel, Dossier, Status
 from motcua.worktime.calc import TZ
@@ -749,6 +751,33 @@ def record_desk_payment(user: User, dossier: Dossier, *, note: str = "") -> Paym
         if not desk_payment_allowed(locked, fee):
             raise Conflict("Thủ tục này yêu cầu nộp phí, lệ phí trực tuyến; bộ phận một cửa không thu tại quầy.")
         return _record_desk(locked, fee, actor=user, note=note.strip() or "Đã thu tại bộ phận một cửa.")
+
+
+# --- telling the applicant a fee is due (MOTCUA_TRANSITION_HOOKS) -------------------------------------------------
+
+# The moments an unpaid online fee is announced: on acceptance, and again when the result waits only on the fee.
+_DUE_MOMENTS = {Status.PROCESSING: "accepted", Status.RESULT_READY: "result_ready"}
+
+
+def on_dossier_transition(dossier: Dossier, action: str, payload: dict, row: Any = None) -> None:
+    """Transition hook, in the transition's transaction: when a dossier that owes a fee online is accepted, or its
+    result is ready while the fee is still unpaid, queue one "payment due" message with the amount and the link."""
+    moment = _DUE_MOMENTS.get(dossier.status)
+    if moment is None or (row is not None and row.from_status == row.to_status):
+        return
+    fee = fee_for(dossier)
+    if not fee.payable_online or not conf.online_enabled():
+        return
+    if dossier.payments.filter(status=S.PAID).exists():
+        return
+    from motcua.notifications.services import notify_payment_due
+
+    notify_payment_due(
+        dossier,
+        fee.amount_vnd,
+        public_url(reverse("payments:start", args=[dossier.code])),
+        reference=f"fee-due:{dossier.pk}:{moment}",
+    )
 
 
 # --- the obligation gate (MOTCUA_RETURN_GUARDS) -----------------------------------------------------------------

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
@@ -30,6 +29,7 @@ from motcua.accounts.models import Role
 from motcua.accounts.services import has_role, is_system_admin
 from motcua.audit import services as audit
 from motcua.core.errors import Conflict, PermissionDenied, ValidationFailed
+from motcua.core.links import public_url
 from motcua.dossiers.models import Dossier, Status
 from motcua.worktime.calc import TZ
 
@@ -48,7 +48,7 @@ _TOKEN_IN_PDF = re.compile(rb"/xac-minh/([A-Za-z0-9_-]{16,64})/")
 
 
 def verify_url(token: str) -> str:
-    return f"{settings.MOTCUA_SITE_URL.rstrip('/')}/xac-minh/{token}/"
+    return public_url(f"/xac-minh/{token}/")
 
 
 def wants_e_result(dossier: Dossier) -> bool:

@@ -1,7 +1,7 @@
 """E-result documents: one template per procedure, chosen by procedure code and version, drawn with the shared
 blocks of `motcua.documents.pdf` (Vietnamese font, Decree 30 header, tables).
 
-Every document carries the agency header, its content, a QR code that opens `<MOTCUA_SITE_URL>/xac-minh/<token>/`
+Every document carries the agency header, its content, a QR code that opens `<MOTCUA_PUBLIC_URL>/xac-minh/<token>/`
 (also a link on the page), the e-result number, and the signature block where the agency's digital signature
 goes. A template is picked by (procedure code, highest `since_version` ≤ the dossier's version number); anything
 else gets the generic "Kết quả giải quyết thủ tục hành chính". A template's own `version` is recorded with each

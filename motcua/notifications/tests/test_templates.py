@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from motcua.core.text import strip_diacritics
 from motcua.dossiers import services
 from motcua.notifications import render
 from motcua.notifications.models import Event, Notification, NotificationStatus, NotificationTemplate
 from motcua.notifications.services import deliver_notifications
-from motcua.notifications.smstext import normalise_phone, segments, strip_diacritics
+from motcua.notifications.smstext import normalise_phone, segments
 
 from .helpers import submit
 

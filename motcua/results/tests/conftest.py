@@ -30,7 +30,7 @@ def dev_pki(settings, session_pki_dir) -> Iterator[Path]:
     settings.MOTCUA_SIGNING_KEYS = {}
     settings.MOTCUA_SIGNING_TRUST_ROOTS = []
     settings.MOTCUA_TSA_URL = ""
-    settings.MOTCUA_SITE_URL = "https://dichvucong.quangninh.example"
+    settings.MOTCUA_PUBLIC_URL = "https://dichvucong.quangninh.example"
     pki.forget_identities()
     yield session_pki_dir
     pki.forget_identities()
