@@ -10,6 +10,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from motcua.accounts.services import hit_rate_limit
+from motcua.core.api_support import session_or_token
 from motcua.core.errors import NotFound, ProblemError
 
 from . import services
@@ -84,4 +85,41 @@ def by_token(request: HttpRequest, token: str):
         "revoked_reason": found.revoked_reason or None,
         "replaced_by": found.replaced_by.number if found.replaced_by else None,
         "download_url": services.verify_url(found.token) + "tai-ve/",
+    }
+
+
+class ChangeIn(Schema):
+    reason: str
+
+
+class ChangedOut(Schema):
+    number: str
+    status: str
+    verify_url: str
+    replaces: str | None
+
+
+@router.post(
+    "/{token}/revoke", response=ChangedOut, auth=session_or_token(), summary="Thu hồi kết quả điện tử (lãnh đạo)"
+)
+def revoke(request: HttpRequest, token: str, body: ChangeIn):
+    """The issuing agency's leader withdraws an e-result; it stays verifiable and says "revoked"."""
+    return _changed(services.change(request.user, token, "revoke", body.reason))
+
+
+@router.post(
+    "/{token}/replace", response=ChangedOut, auth=session_or_token(), summary="Thay thế kết quả điện tử (lãnh đạo)"
+)
+def replace(request: HttpRequest, token: str, body: ChangeIn):
+    """A new e-result is signed for the same dossier; the old one stays verifiable and says "replaced"."""
+    return _changed(services.change(request.user, token, "replace", body.reason))
+
+
+def _changed(result) -> dict:
+    old = result.replaces.first() if result.status == "valid" else None
+    return {
+        "number": result.number,
+        "status": result.status,
+        "verify_url": services.verify_url(result.token),
+        "replaces": old.number if old else None,
     }

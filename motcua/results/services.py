@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from motcua.accounts.models import Role
 from motcua.accounts.services import has_role, is_system_admin
 from motcua.audit import services as audit
-from motcua.core.errors import Conflict, PermissionDenied, ValidationFailed
+from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from motcua.core.links import public_url
 from motcua.dossiers.models import Dossier, Status
 from motcua.worktime.calc import TZ
@@ -285,6 +285,32 @@ def revoke(result: EResult, actor: Any, reason: str) -> EResult:
         _audit(actor, "result.revoke", result, reason)
         _store_status(result, "revoked")
     return result
+
+
+def may_change(actor: Any, result: EResult) -> bool:
+    """Whether the page should offer this official the revoke / replace forms (the services check again)."""
+    try:
+        _may_change(actor, result)
+    except PermissionDenied:
+        return False
+    return result.status == EResultStatus.VALID
+
+
+def change(actor: Any, token: str, how: str, reason: str) -> EResult:
+    """An official revokes or replaces an e-result of a dossier they may see: the back office's and the API's one
+    path. Another agency's result is "not found", never "forbidden"; returns the result now in force (the new one
+    after a replacement, the revoked one after a revocation)."""
+    from motcua.dossiers.selectors import dossier_for
+
+    result = lookup(token)
+    if result is None or actor is None:
+        raise NotFound(_("Không tìm thấy kết quả điện tử."))
+    dossier_for(actor, result.dossier.code, reason=_("thu hồi hoặc thay thế kết quả điện tử"))
+    if how == "revoke":
+        return revoke(result, actor, reason)
+    if how == "replace":
+        return replace(result, actor, reason)
+    raise ValidationFailed(_("Thao tác không hợp lệ."), errors=[{"field": "how", "message": _("revoke hoặc replace")}])
 
 
 def replace(result: EResult, actor: Any, reason: str) -> EResult:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from motcua.accounts.services import hit_rate_limit
+from motcua.backoffice.views import official_required
+from motcua.core.errors import ProblemError
 
 from . import services
 from .forms import VerifyForm
@@ -86,3 +89,20 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
         content_type="application/pdf",
     )
     return _private(response)
+
+
+@official_required
+@require_POST
+def change(request: HttpRequest, token: str, how: str) -> HttpResponse:
+    """The back office's "Thu hồi" / "Thay thế" buttons: the issuing agency's leader, with a reason."""
+    found = _result_or_404(token)
+    try:
+        result = services.change(request.user, token, how, request.POST.get("reason", "")[:500])
+    except ProblemError as exc:
+        messages.error(request, exc.detail)
+    else:
+        done = (
+            _("Đã thu hồi kết quả %(number)s.") if how == "revoke" else _("Đã phát hành kết quả thay thế %(number)s.")
+        )
+        messages.success(request, done % {"number": result.number})
+    return redirect("backoffice:dossier", code=found.dossier.code)
