@@ -50,7 +50,7 @@ class Command(BaseCommand):
                 last_payments = time.monotonic()
                 try:
                     settled = payments_round()
-                    if settled:
+                    if any(settled.values()):
                         self.stdout.write(f"payments: {settled}")
                 except Exception as exc:
                     self.stderr.write(f"payments failed: {exc!r}")
@@ -58,7 +58,7 @@ class Command(BaseCommand):
                 from motcua.results.services import retry_due
 
                 reissued = retry_due()
-                if reissued:
+                if any(reissued.values()):
                     self.stdout.write(f"results: {reissued}")
             except Exception as exc:
                 self.stderr.write(f"results failed: {exc!r}")
