@@ -584,7 +584,10 @@ def reconcile(now: datetime | None = None) -> dict[str, int]:
             .order_by("created_at")[:500]
         )
         for payment in due:
-            counts[_query_and_apply(payment, now, final=False)] += 1
+            outcome = _query_and_apply(payment, now, final=False)
+            counts[outcome] += 1
+            if outcome == "unavailable":  # the gateway is down: don't wait out a timeout per payment, next round
+                break
         for pk in Payment.objects.filter(
             status=S.REFUNDING, refund_attempts__lt=conf.get("MOTCUA_PAYMENT_MAX_REFUND_ATTEMPTS")
         ).values_list("pk", flat=True)[:100]:
@@ -605,7 +608,10 @@ def expire(now: datetime | None = None) -> dict[str, int]:
                 locked = _locked(payment.pk)
                 if locked.status == S.CREATED:
                     _transition(locked, S.PENDING, kind="redirected", source="system", note="Khôi phục trạng thái.")
-        counts[_final_check(payment, now) if conf.online_enabled() else "unavailable"] += 1
+        outcome = _final_check(payment, now) if conf.online_enabled() else "unavailable"
+        counts[outcome] += 1
+        if outcome == "unavailable":  # nobody to ask: the rest stay pending until the next round
+            break
     return dict(counts)
 
 

@@ -238,6 +238,27 @@ def test_the_gateway_down_leaves_payments_pending_never_expired_blind(server, ga
         )
 
 
+def test_a_gateway_that_is_down_costs_one_question_per_round_not_one_per_payment(server, gateway, fee_world):
+    from motcua.payments import services
+
+    # given two payments left pending, and a gateway whose query API fails
+    first = start(server, submitted(fee_world), key="k-a")
+    second = start(server, submitted(fee_world), key="k-b")
+    gateway.faults(api_fail_next=10)
+    later = timezone.now() + timedelta(minutes=30)
+    # when the reconciliation runs
+    counts = services.reconcile(later)
+    # then it stops after the first failure: one payment asked, the other left for the next round
+    assert counts.get("unavailable") == 1
+    asked = [p for p in (first.payment, second.payment) if (p.refresh_from_db() or p.last_queried_at)]
+    assert len(asked) == 1
+    # and the next round asks the other one (the first was asked less than a minute ago)
+    assert services.reconcile(later + timedelta(seconds=5)).get("unavailable") == 1
+    for p in (first.payment, second.payment):
+        p.refresh_from_db()
+        assert p.last_queried_at is not None and p.status == "pending"
+
+
 def test_declined_payment_fails_and_a_new_one_can_be_made(server, gateway, fee_world):
     gateway.faults(decline=True)
     dossier = submitted(fee_world)
