@@ -33,3 +33,21 @@ class Hit:
     score: float
     snippet: str
     clause: str | None = None  # "2" when the snippet is clause 2 of the article
+    point: str | None = None  # "a" when the snippet is point a) of that clause
+
+
+_LAZY = {
+    "Retriever": "engine",
+    "confidence": "engine",
+    "Reference": "references",
+}
+__all__ = ["Hit", "Passage", *_LAZY]
+
+
+def __getattr__(name: str):
+    """`Retriever` and friends are imported on first use, so the dataclasses stay cheap to import."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(name)
