@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "analytics_public"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.public_statistics, name="statistics"),
+]
