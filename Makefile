@@ -20,7 +20,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# Front-end libraries (Chart.js), pinned in package.json + package-lock.json; node_modules is never committed.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.package-lock.json
 
 migrate: install
 	@mkdir -p "$(MOTCUA_DATA_DIR)"
@@ -31,6 +36,7 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py setup_dev_pki
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py assistant_ingest --demo
 
 run: demo
 	@echo

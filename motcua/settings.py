@@ -173,6 +173,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing root before collectstatic
+# Front-end libraries pinned in package.json, installed by `npm ci` (make install), served under /static/vendor/.
+STATICFILES_DIRS = [("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist")]
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -256,6 +258,7 @@ MOTCUA_TRANSITION_HOOKS = [
     "motcua.results.services.on_dossier_transition",
     "motcua.notifications.services.on_dossier_transition",
     "motcua.payments.services.on_dossier_transition",
+    "motcua.analytics.services.on_dossier_transition",  # last: counts the state the hooks above leave
 ]
 # Checked before a result is returned: fn(dossier, payload) raises Conflict to stop it (e.g. an unpaid fee).
 MOTCUA_RETURN_GUARDS: list[str] = ["motcua.payments.services.guard_return"]
@@ -299,6 +302,17 @@ MOTCUA_PUSH = {
 }
 # The officials' daily digest goes out once per working day after this local hour.
 MOTCUA_DIGEST_HOUR = int(os.environ.get("MOTCUA_DIGEST_HOUR", "7"))
+
+# Legal virtual assistant (docs/assistant.md): optional answer writing by an OpenAI-compatible endpoint (base URL
+# ending in /v1; empty = extractive answers only), an optional local model2vec folder, limits.
+MOTCUA_ASSISTANT_LLM_URL = os.environ.get("MOTCUA_ASSISTANT_LLM_URL", "")
+MOTCUA_ASSISTANT_LLM_MODEL = os.environ.get("MOTCUA_ASSISTANT_LLM_MODEL", "")
+MOTCUA_ASSISTANT_LLM_API_KEY = os.environ.get("MOTCUA_ASSISTANT_LLM_API_KEY", "")
+MOTCUA_ASSISTANT_LLM_TIMEOUT_SECONDS = float(os.environ.get("MOTCUA_ASSISTANT_LLM_TIMEOUT_SECONDS", "8"))
+MOTCUA_ASSISTANT_DENSE_MODEL = os.environ.get("MOTCUA_ASSISTANT_DENSE_MODEL", "")
+MOTCUA_ASSISTANT_PER_MINUTE = int(os.environ.get("MOTCUA_ASSISTANT_PER_MINUTE", "30"))
+MOTCUA_ASSISTANT_MAX_QUESTION = int(os.environ.get("MOTCUA_ASSISTANT_MAX_QUESTION", "1000"))
+MOTCUA_ASSISTANT_RELOAD_SECONDS = float(os.environ.get("MOTCUA_ASSISTANT_RELOAD_SECONDS", "10"))
 
 # E-results (docs/results.md): PAdES-signed PDFs with a QR code to the public verification page.
 # Development PKI: a local root CA and one certificate per agency, keys encrypted under this directory (0700).

@@ -65,6 +65,7 @@ OFFICIALS = [
     DemoOfficial("kkt.chuyenvien", "Hoàng Minh Đức", Role.SPECIALIST, "investment"),
     DemoOfficial("kkt.lanhdao", "Vũ Thị Giang", Role.LEADER, "investment"),
     DemoOfficial("ttpvhcc.motcua", "Đặng Thu Hà", Role.DESK, "centre"),
+    DemoOfficial("tinh.lanhdao", "Trịnh Văn Phúc", Role.LEADER, "province"),
     DemoOfficial("tinh.dieuphoi", "Bùi Văn Khánh", Role.COORDINATOR, "province"),
     DemoOfficial("tinh.quantri", "Đỗ Thị Lan", Role.AGENCY_ADMIN, "province"),
     DemoOfficial("quantri", "Ngô Văn Minh", Role.SYSTEM_ADMIN, "province"),
@@ -231,6 +232,9 @@ def load_demo(stdout=None) -> dict:
     say(f"Tài khoản mẫu: {people['officials']} cán bộ, {people['citizens']} công dân (mới tạo: {people['created']})")
     result["dossiers"] = ensure_demo_dossiers()
     say(f"Hồ sơ mẫu mới tạo: {result['dossiers']}")
+    from motcua.assistant.ingest import load_demo_laws
+
+    result["laws"] = load_demo_laws(stdout=stdout, warm=False)
     return result
 
 

@@ -32,9 +32,9 @@ def visible_dossiers(user: User) -> QuerySet[Dossier]:
     agencies = agencies_for(user)
     if agencies:
         theirs = Q(agency_id__in=agencies)
-        # An auditor or a linked-service coordinator at a province sees (read-only: they hold no step's role)
-        # every dossier of the province's agencies.
-        wide = {g.agency_id for g in grants(user) if g.role in (Role.AUDITOR, Role.COORDINATOR)}
+        # An auditor, a linked-service coordinator or a leader at a province sees (read-only: they hold no step's
+        # role there) every dossier of the province's agencies: the operations centre's drill-downs open them.
+        wide = {g.agency_id for g in grants(user) if g.role in (Role.AUDITOR, Role.COORDINATOR, Role.LEADER)}
         if wide:
             provinces = Agency.objects.filter(id__in=wide, kind=AgencyKind.PROVINCE).values("province_code")
             theirs |= Q(agency__province_code__in=provinces)

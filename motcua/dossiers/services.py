@@ -250,7 +250,12 @@ def _sync_to_portal(dossier: Dossier, row: DossierAction) -> None:
 
 
 def _locked(dossier: Dossier) -> Dossier:
-    fresh = Dossier.objects.select_for_update().select_related("version", "agency", "procedure").get(pk=dossier.pk)
+    # Only the dossier's row: locking its agency, procedure and version too would serialise a whole agency.
+    fresh = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("version", "agency", "procedure")
+        .get(pk=dossier.pk)
+    )
     return fresh
 
 

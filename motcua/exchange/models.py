@@ -86,7 +86,10 @@ class OutboxMessage(models.Model):
         verbose_name = _("thông điệp gửi đi")
         verbose_name_plural = _("thông điệp gửi đi")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="exchange_outbox_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="exchange_outbox_due"),
+            models.Index(fields=["dossier_code", "kind"], name="exchange_outbox_dossier"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.partner_id} ({self.status})"

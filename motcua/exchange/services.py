@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from motcua.analytics import services as analytics
 from motcua.audit.services import record
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ProblemError, ValidationFailed
 from motcua.core.queue import claim_due
@@ -89,6 +90,7 @@ def register_settled(kind: str) -> Callable[[SettledHandler], SettledHandler]:
 
 
 def _settled(message: OutboxMessage) -> None:
+    analytics.message_settled(message)  # the facts: portal acknowledgements, sub-dossiers opened by a delivery
     handler = _settled_handlers.get(message.kind)
     if handler is not None:
         handler(message)

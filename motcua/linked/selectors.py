@@ -13,7 +13,6 @@ from motcua.accounts.models import User
 from motcua.dossiers.models import Dossier, Status
 from motcua.dossiers.selectors import history, visible_dossiers
 from motcua.exchange.models import ExchangePartner, OutboxMessage
-from motcua.exchange.services import PORTAL_STATUS_KIND
 from motcua.worktime.services import calendar_for
 
 from .display import result_fields
@@ -120,11 +119,11 @@ def open_chains(user: User, now: datetime | None = None) -> list[OpenChainRow]:
 
 def portal_sync_share() -> dict[str, Any]:
     """The KPI 'dossiers synchronised with the National Public Service Portal': the share of dossiers whose every
-    status change has been accepted by the portal (a dossier with one change still queued or failed is not)."""
-    status_messages = OutboxMessage.objects.filter(kind=PORTAL_STATUS_KIND)
-    total = status_messages.values("dossier_code").distinct().count()
-    behind = status_messages.exclude(status=OutboxMessage.Status.ACCEPTED).values("dossier_code").distinct().count()
-    return {"dossiers": total, "synced": total - behind, "share": (total - behind) / total if total else None}
+    status change has been accepted by the portal (a dossier with one change still queued or failed is not).
+    Read from the analytics facts (kept by the outbox as the portal answers), not a scan of the outbox."""
+    from motcua.analytics.queries import portal_sync_share as from_facts
+
+    return from_facts()
 
 
 def follow_on_proposals(user: User) -> list[Dossier]:

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from motcua.accounts.models import Role, User
 from motcua.accounts.services import has_role, hit_rate_limit, is_official, is_system_admin
+from motcua.analytics import services as analytics
 from motcua.audit import services as audit
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from motcua.core.links import public_url
@@ -139,6 +140,7 @@ def _log(
     """Append one event (and its audit record) for a payment the caller holds locked."""
     payment.event_count += 1
     payment.save()
+    analytics.record("payment", payment.dossier_id)  # the facts: fee paid (online), refunded
     event = PaymentEvent.objects.create(
         payment=payment,
         seq=payment.event_count,

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from motcua.accounts.models import Role
 from motcua.accounts.services import has_role, is_system_admin
+from motcua.analytics import services as analytics
 from motcua.audit import services as audit
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from motcua.core.links import public_url
@@ -221,6 +222,7 @@ def _issue_locked(dossier: Dossier, *, actor: Any, note: str, made: list, replac
     result.pdf.save(_file_name(number), ContentFile(signed), save=False)
     made.append(result.pdf)
     result.save()
+    analytics.record("result", dossier)  # the facts: e-result issued
     data = {"sha256": result.sha256, "signer": result.signer_fingerprint, "template": template.code}
     if replaces is not None:
         data["replaces"] = replaces.number

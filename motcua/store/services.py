@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from motcua.accounts.models import User
+from motcua.analytics import services as analytics
 from motcua.audit.services import record
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.dossiers.models import Dossier
@@ -80,6 +81,7 @@ def deposit(
     try:
         with transaction.atomic():
             document.save()
+            analytics.record("store", dossier)  # the facts: result stored, dossier digitised
             record(
                 actor=None,
                 action="store.deposit",
@@ -145,6 +147,7 @@ def reuse(user: Any, dossier: Dossier, offers: dict[str, StoredDocument]) -> lis
                     data={"document": document.pk, "doc_code": code, "doc_type": document.doc_type},
                 )
             rows.append(row)
+        analytics.record("store", dossier)  # the facts: stored data reused
     return rows
 
 
