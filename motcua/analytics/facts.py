@@ -428,10 +428,14 @@ def sync(dossier_id: int, parts: Iterable[str] = ALL_PARTS) -> bool:
     A dossier seen for the first time gets every part. Returns whether anything changed."""
     from motcua.dossiers.models import Dossier
 
-    d = Dossier.objects.filter(pk=dossier_id).values(*_DOSSIER_VALUES).first()
-    if d is None or d["status"] == Status.DRAFT or d["submitted_at"] is None:
-        return False
     with transaction.atomic():
+        # The dossier's row first, then its fact row: the order of every writer (the engine, payments, e-results,
+        # the data store lock the dossier before they record). A caller holding the dossier already pays nothing;
+        # one that does not (e.g. a receipt made after commit) would otherwise hold the fact row while waiting for
+        # the dossier that a concurrent writer holds while waiting for the fact row: a deadlock.
+        d = Dossier.objects.select_for_update(of=("self",)).filter(pk=dossier_id).values(*_DOSSIER_VALUES).first()
+        if d is None or d["status"] == Status.DRAFT or d["submitted_at"] is None:
+            return False
         _lock_parents(d)
         fact = DossierFact.objects.select_for_update().filter(pk=dossier_id).first()
         if fact is None:
