@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 2
+DEMO_DOSSIERS ?= 20000
 export MOTCUA_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: run test install lint format migrate demo bench messages
@@ -37,6 +38,7 @@ demo: migrate
 	$(BIN)/python manage.py setup_dev_pki
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py assistant_ingest --demo
+	$(BIN)/python manage.py simulate_year --province 22 --dossiers $(DEMO_DOSSIERS) --if-missing
 
 run: demo
 	@echo
@@ -45,6 +47,9 @@ run: demo
 	@echo "  Cán bộ (back office): http://127.0.0.1:$(PORT)/can-bo/"
 	@echo "  API và tài liệu:    http://127.0.0.1:$(PORT)/api/docs"
 	@echo "  Quản trị:           http://127.0.0.1:$(PORT)/admin/"
+	@echo "  Trung tâm điều hành: http://127.0.0.1:$(PORT)/dieu-hanh/  (tinh.lanhdao; năm mô phỏng $(DEMO_DOSSIERS) hồ sơ)"
+	@echo "  Thống kê công khai: http://127.0.0.1:$(PORT)/thong-ke/"
+	@echo "  Trợ lý ảo pháp luật: http://127.0.0.1:$(PORT)/tro-ly-ao/"
 	@echo "  Cán bộ đăng nhập bằng mật khẩu rồi mã xác thực 2 bước: ./manage.py totp_code <tên đăng nhập>"
 	@$(BIN)/python manage.py demo_accounts
 	@echo
