@@ -7,7 +7,8 @@ motcua_bench_dashboard), migrates it, loads the demo (province, catalogue, calen
 bulk path of `simulate_year` (timed), rebuilds the facts (timed), records the database and table sizes, then for
 random scopes (the province or one agency; a month, a quarter or the year):
 - ours: what the operations centre computes for the scope (motcua.analytics.queries: totals, trend, breakdown,
-  index_766, slowest; the province page adds the commune breakdown and ranking);
+  index_766, slowest; the province page adds the commune breakdown and ranking), inside one `queries.memo()` as
+  the page's view does;
 - plain: the same figures by GROUP BY over dossiers_dossier (with the payments and ratings joined), hand-written;
 both timed warm, and compared on a few samples (the flows must be equal). The plain side is slow by design, so it
 runs on --plain-samples of the samples (picked evenly). Drops the database at the end unless --keep.
@@ -49,6 +50,10 @@ TABLES = (
     "analytics_monthlyfact",
     "analytics_durationfact",
     "analytics_monthlydurationfact",
+    "analytics_rollupfact",
+    "analytics_monthlyrollupfact",
+    "analytics_rollupdurationfact",
+    "analytics_monthlyrollupdurationfact",
     "accounts_user",
 )
 
@@ -186,20 +191,23 @@ GRAINS = {"month": ("day", "day"), "quarter": ("week", "week"), "year": ("month"
 
 
 def run_ours(agency_id: int | None, start: date, end: date, trend_grain: str):
+    """What the page computes, as its view does: inside one `queries.memo()` (the per-request memo, so the
+    per-agency sums behind the totals, rankings, tables and slowest list are collected once)."""
     from motcua.analytics import queries
 
     scope = queries.Scope(start, end, agency_ids=(agency_id,) if agency_id else None)
-    total = queries.totals(scope)
-    queries.trend(scope, trend_grain)
-    queries.index_766(scope, "agency")
-    queries.slowest(scope, "procedure")
-    if agency_id is None:
-        queries.breakdown(scope, "agency")
-        queries.breakdown(scope, "commune")
-        queries.index_766(scope, "commune")
-        queries.slowest(scope, "agency")
-    else:
-        queries.breakdown(scope, "procedure")
+    with queries.memo():
+        total = queries.totals(scope)
+        queries.trend(scope, trend_grain)
+        queries.index_766(scope, "agency")
+        queries.slowest(scope, "procedure")
+        if agency_id is None:
+            queries.breakdown(scope, "agency")
+            queries.breakdown(scope, "commune")
+            queries.index_766(scope, "commune")
+            queries.slowest(scope, "agency")
+        else:
+            queries.breakdown(scope, "procedure")
     return total
 
 

@@ -34,3 +34,13 @@ COUNTERS: tuple[str, ...] = (
 )
 # The counters that need 64 bits: money and summed durations; the others are int4 counts.
 WIDE = frozenset({"proc_units", "allowed_units", "fees_online_vnd"})
+
+# The rollups (models.RollupFact…): the same counters summed over a coarser key, `level` × `member`, without the
+# channel (whose received counts get their own columns). Levels, with what `member` holds:
+LEVEL_PROVINCE = 0  # member 0: every agency
+LEVEL_AGENCY = 1  # member: the agency id
+LEVEL_PROCEDURE = 2  # member: the procedure id (every agency offering it)
+LEVEL_CHANNEL = 3  # member: CHANNEL_MEMBERS[channel] (the province, one channel)
+CHANNEL_MEMBERS: dict[str, int] = {"online": 1, "in_person": 2, "post": 3}
+RECEIVED_BY_CHANNEL: tuple[str, ...] = ("received_online", "received_in_person", "received_post")
+ROLLUP_COUNTERS: tuple[str, ...] = COUNTERS + RECEIVED_BY_CHANNEL

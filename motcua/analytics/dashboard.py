@@ -834,12 +834,12 @@ def overdue_table(filters: Filters, dossiers: Iterable[Dossier]) -> Table:
             Column("procedure", _("Thủ tục"), kind="text"),
             Column("agency", _("Cơ quan"), kind="text"),
             Column("due_at", _("Hẹn trả"), kind="text"),
-            Column("late_days", _("Quá hạn (ngày)")),
+            Column("late_days", _("Quá hạn (ngày làm việc)")),
         ],
     )
     for d in dossiers:
         due = timezone.localtime(d.due_at) if d.due_at else None
-        late = (now - d.due_at).days if d.due_at else 0
+        late = _working_days_late(d, now)
         table.rows.append(
             [
                 text_cell(d.code or "", reverse("backoffice:dossier", args=[d.code]) if d.code else ""),
@@ -850,6 +850,18 @@ def overdue_table(filters: Filters, dossiers: Iterable[Dossier]) -> Table:
             ]
         )
     return table
+
+
+def _working_days_late(dossier: Dossier, now) -> int:
+    """Working days past the appointment on the agency's calendar, a started day counting as one: the deadline is
+    in working days, so a weekend or a holiday after it adds no delay (calendar days would overstate it)."""
+    if not dossier.due_at or dossier.due_at >= now:
+        return 0
+    from motcua.worktime.services import calendar_for
+
+    cal = calendar_for(dossier.agency)
+    seconds = cal.working_seconds_between(dossier.due_at, now)
+    return max(1, -(-seconds // cal.seconds_per_day))  # in the list, so late: at least one
 
 
 def dossier_table(dossiers: Iterable[Dossier], title: str) -> Table:
@@ -996,7 +1008,7 @@ def today_tiles(filters: Filters, t: Totals, overdue_now: int, today: date) -> l
             fmt_int(c["resolved"]),
             c["resolved"],
             drill_url(f, "resolved"),
-            _("%(n)s quá hạn") % {"n": fmt_int(c["resolved_late"])},
+            _("%(n)s trễ hạn") % {"n": fmt_int(c["resolved_late"])},
         ),
         Tile(
             "overdue_now",

@@ -41,8 +41,28 @@ from django.db import connection, transaction
 from motcua.dossiers.models import Status
 from motcua.worktime.calc import TZ
 
-from .counters import WIDE
-from .models import COUNTERS, DailyFact, DossierFact, DurationFact, MonthlyDurationFact, MonthlyFact
+from .counters import (
+    CHANNEL_MEMBERS,
+    LEVEL_AGENCY,
+    LEVEL_CHANNEL,
+    LEVEL_PROCEDURE,
+    LEVEL_PROVINCE,
+    RECEIVED_BY_CHANNEL,
+    ROLLUP_COUNTERS,
+    WIDE,
+)
+from .models import (
+    COUNTERS,
+    DailyFact,
+    DossierFact,
+    DurationFact,
+    MonthlyDurationFact,
+    MonthlyFact,
+    MonthlyRollupDurationFact,
+    MonthlyRollupFact,
+    RollupDurationFact,
+    RollupFact,
+)
 
 PORTAL_STATUS_KIND = "portal.dossier_status"  # motcua.exchange.services.PORTAL_STATUS_KIND
 CLOSED_AS = ("resolved_early", "resolved_on_time", "resolved_late", "refused", "withdrawn")
@@ -400,8 +420,75 @@ def _upsert_durations(table: str, day_col: str, rows: dict[tuple[date, Key, int]
         cursor.execute(sql, params)
 
 
+def _members(key: Key) -> tuple[tuple[int, int], ...]:
+    """The rollup rows (level, member) a detailed key adds to."""
+    agency, procedure, channel, _chain = key
+    return (
+        (LEVEL_PROVINCE, 0),
+        (LEVEL_AGENCY, agency),
+        (LEVEL_PROCEDURE, procedure),
+        (LEVEL_CHANNEL, CHANNEL_MEMBERS.get(channel, 0)),
+    )
+
+
+RollupKey = tuple[date, int, int, bool]  # (day or month, level, member, chain)
+
+
+def _rollup_counters(rows: dict[tuple[date, Key], dict[str, int]]) -> dict[RollupKey, dict[str, int]]:
+    out: dict[RollupKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (day, key), counts in rows.items():
+        by_channel = f"received_{key[2]}"
+        for level, member in _members(key):
+            target = out[(day, level, member, bool(key[3]))]
+            for c, v in counts.items():
+                target[c] += v
+            if by_channel in RECEIVED_BY_CHANNEL and counts.get("received"):
+                target[by_channel] += counts["received"]
+    return {k: v for k, v in out.items() if any(v.values())}
+
+
+def _upsert_rollup(table: str, day_col: str, rows: dict[RollupKey, dict[str, int]]) -> None:
+    """Add counters to rollup rows, as _upsert_counters does (rows in key order)."""
+    if not rows:
+        return
+    cols = [day_col, "level", "member", "chain", *ROLLUP_COUNTERS]
+    values, params = [], []
+    order = sorted(rows.items(), key=lambda item: (item[0][1], item[0][0], item[0][3], item[0][2]))
+    for (day, level, member, chain), counts in order:
+        values.append("(" + ", ".join(["%s"] * len(cols)) + ")")
+        params.extend([day, level, member, chain, *(counts.get(c, 0) for c in ROLLUP_COUNTERS)])
+    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in ROLLUP_COUNTERS)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join(values)} "  # noqa: S608
+        f"ON CONFLICT (level, {day_col}, chain, member) DO UPDATE SET {sets}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _upsert_rollup_durations(table: str, day_col: str, rows: dict[tuple[date, Key, int], int]) -> None:
+    summed: dict[tuple[int, date, bool, int, int], int] = defaultdict(int)
+    for (day, key, bucket), n in rows.items():
+        for level, member in _members(key):
+            summed[(level, day, bool(key[3]), member, bucket)] += n
+    summed = {k: v for k, v in summed.items() if v}
+    if not summed:
+        return
+    values, params = [], []
+    for (level, day, chain, member, bucket), n in sorted(summed.items()):
+        values.append("(%s, %s, %s, %s, %s, %s)")
+        params.extend([day, level, member, chain, bucket, n])
+    sql = (
+        f"INSERT INTO {table} ({day_col}, level, member, chain, bucket, n) VALUES {', '.join(values)} "  # noqa: S608
+        f"ON CONFLICT (level, {day_col}, chain, member, bucket) DO UPDATE SET n = {table}.n + excluded.n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def apply(daily: dict, durations: dict) -> None:
-    """Add a delta to the daily and monthly counters and the histogram (in the caller's transaction)."""
+    """Add a delta to the daily and monthly counters, the histogram and their rollups (in the caller's
+    transaction)."""
     _upsert_counters(DailyFact._meta.db_table, "day", daily)
     monthly: dict[tuple[date, Key], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (day, key), counts in daily.items():
@@ -412,7 +499,12 @@ def apply(daily: dict, durations: dict) -> None:
     by_month: dict[tuple[date, Key, int], int] = defaultdict(int)
     for (day, key, bucket), n in durations.items():
         by_month[(month_of(day), key, bucket)] += n
-    _upsert_durations(MonthlyDurationFact._meta.db_table, "month", {k: v for k, v in by_month.items() if v})
+    by_month = {k: v for k, v in by_month.items() if v}
+    _upsert_durations(MonthlyDurationFact._meta.db_table, "month", by_month)
+    _upsert_rollup(RollupFact._meta.db_table, "day", _rollup_counters(daily))
+    _upsert_rollup(MonthlyRollupFact._meta.db_table, "month", _rollup_counters(monthly))
+    _upsert_rollup_durations(RollupDurationFact._meta.db_table, "day", durations)
+    _upsert_rollup_durations(MonthlyRollupDurationFact._meta.db_table, "month", by_month)
 
 
 # --- the incremental path -----------------------------------------------------------------------------------
@@ -811,11 +903,81 @@ def _aggregate_sql(since: date | None) -> tuple[str, list]:
     return sql, params
 
 
+def _member_sql(level: int) -> str:
+    """The rollup member of a detailed row of this level, as SQL."""
+    if level == LEVEL_AGENCY:
+        return "agency_id"
+    if level == LEVEL_PROCEDURE:
+        return "procedure_id"
+    if level == LEVEL_CHANNEL:
+        whens = " ".join(f"WHEN '{c}' THEN {n}" for c, n in CHANNEL_MEMBERS.items())
+        return f"CASE channel {whens} ELSE 0 END"
+    return "0"
+
+
+def fill_rollups(since: date | None = None) -> None:
+    """Fill the rollup tables from the detailed ones (set-based), for the days from `since` (every day without
+    it; the rollup rows of those days and months must be empty): the daily rollups grouped from DailyFact /
+    DurationFact, the province from the agencies' rollup, the months from the days."""
+    daily, dur = DailyFact._meta.db_table, DurationFact._meta.db_table
+    rollup, rdur = RollupFact._meta.db_table, RollupDurationFact._meta.db_table
+    mrollup, mrdur = MonthlyRollupFact._meta.db_table, MonthlyRollupDurationFact._meta.db_table
+    cols = ", ".join(ROLLUP_COUNTERS)
+    where, params = ("", []) if since is None else (" WHERE day >= %s", [since])
+    and_since = "" if since is None else " AND day >= %s"
+    by_channel = ", ".join(f"SUM(CASE WHEN channel = '{c}' THEN received ELSE 0 END)" for c in CHANNEL_MEMBERS)
+    sums = ", ".join(f"SUM({c})" for c in COUNTERS)
+    rsums = ", ".join(f"SUM({c})" for c in ROLLUP_COUNTERS)
+    with connection.cursor() as cursor:
+        for level in (LEVEL_AGENCY, LEVEL_PROCEDURE, LEVEL_CHANNEL):
+            member = _member_sql(level)
+            cursor.execute(
+                f"INSERT INTO {rollup} (day, level, member, chain, {cols}) "  # noqa: S608
+                f"SELECT day, {level}, {member}, chain, {sums}, {by_channel} FROM {daily}{where} "
+                f"GROUP BY day, {member}, chain",
+                params,
+            )
+            cursor.execute(
+                f"INSERT INTO {rdur} (day, level, member, chain, bucket, n) "  # noqa: S608
+                f"SELECT day, {level}, {member}, chain, bucket, SUM(n) FROM {dur}{where} "
+                f"GROUP BY day, {member}, chain, bucket",
+                params,
+            )
+        cursor.execute(
+            f"INSERT INTO {rollup} (day, level, member, chain, {cols}) "  # noqa: S608
+            f"SELECT day, {LEVEL_PROVINCE}, 0, chain, {rsums} FROM {rollup} WHERE level = {LEVEL_AGENCY}{and_since} "
+            f"GROUP BY day, chain",
+            params,
+        )
+        cursor.execute(
+            f"INSERT INTO {rdur} (day, level, member, chain, bucket, n) "  # noqa: S608
+            f"SELECT day, {LEVEL_PROVINCE}, 0, chain, bucket, SUM(n) FROM {rdur} WHERE level = {LEVEL_AGENCY}"
+            f"{and_since} GROUP BY day, chain, bucket",
+            params,
+        )
+        mparams = [] if since is None else [month_of(since)]
+        cursor.execute(
+            f"INSERT INTO {mrollup} (month, level, member, chain, {cols}) "  # noqa: S608
+            f"SELECT {_month('day')}, level, member, chain, {rsums} FROM {rollup}{where} "
+            f"GROUP BY {_month('day')}, level, member, chain",
+            mparams,
+        )
+        cursor.execute(
+            f"INSERT INTO {mrdur} (month, level, member, chain, bucket, n) "  # noqa: S608
+            f"SELECT {_month('day')}, level, member, chain, bucket, SUM(n) FROM {rdur}{where} "
+            f"GROUP BY {_month('day')}, level, member, chain, bucket",
+            mparams,
+        )
+
+
+ROLLUPS = (RollupFact, MonthlyRollupFact, RollupDurationFact, MonthlyRollupDurationFact)
+
+
 def _indexes(how: str) -> None:
     """Drop ("remove") or build ("add") the indexes and unique keys of the fact tables (not their primary keys):
     loading a table without them, then building them once, is much faster than updating them row by row."""
     with connection.schema_editor() as editor:
-        for model in (DossierFact, DailyFact, MonthlyFact, DurationFact, MonthlyDurationFact):
+        for model in (DossierFact, DailyFact, MonthlyFact, DurationFact, MonthlyDurationFact, *ROLLUPS):
             for index in model._meta.indexes:
                 getattr(editor, f"{how}_index")(model, index)
             for constraint in model._meta.constraints:
@@ -849,6 +1011,7 @@ def rebuild(start: date | None = None, end: date | None = None, *, log=None) -> 
         DurationFact._meta.db_table,
         MonthlyDurationFact._meta.db_table,
     )
+    rollups = [model._meta.db_table for model in ROLLUPS]
     since = start
     with transaction.atomic(), connection.cursor() as cursor:
         if _pg():
@@ -863,11 +1026,11 @@ def rebuild(start: date | None = None, end: date | None = None, *, log=None) -> 
         rebuilt_indexes = False
         if start is None and end is None:
             if _pg():
-                cursor.execute(f"TRUNCATE {fact}, {daily}, {monthly}, {dur}, {mdur}")
+                cursor.execute(f"TRUNCATE {fact}, {daily}, {monthly}, {dur}, {mdur}, {', '.join(rollups)}")
                 _indexes("remove")  # filling a table without its secondary indexes, then building them, is faster
                 rebuilt_indexes = True
             else:
-                for table in (fact, daily, monthly, dur, mdur):
+                for table in (fact, daily, monthly, dur, mdur, *rollups):
                     cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         else:
             since = start or date(1970, 1, 1)
@@ -884,6 +1047,9 @@ def rebuild(start: date | None = None, end: date | None = None, *, log=None) -> 
             cursor.execute(f"DELETE FROM {dur} WHERE day >= %s", [since])  # noqa: S608
             cursor.execute(f"DELETE FROM {monthly} WHERE month >= %s", [month_of(since)])  # noqa: S608
             cursor.execute(f"DELETE FROM {mdur} WHERE month >= %s", [month_of(since)])  # noqa: S608
+            for model in ROLLUPS:  # refilled from the whole month of `since` (the days before it are kept above)
+                col = "month" if model in (MonthlyRollupFact, MonthlyRollupDurationFact) else "day"
+                cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {col} >= %s", [month_of(since)])  # noqa: S608
         t = step("clear", t)
         for periods, width, only, exclude in _period_groups():
             cursor.execute(_dossier_fact_sql(periods, width, only, exclude, where), params)
@@ -924,6 +1090,8 @@ def rebuild(start: date | None = None, end: date | None = None, *, log=None) -> 
             p,
         )
         t = step("monthly facts", t)
+        fill_rollups(None if since is None else month_of(since))
+        t = step("rollups", t)
         if rebuilt_indexes:
             _indexes("add")
             t = step("indexes", t)
@@ -933,7 +1101,7 @@ def rebuild(start: date | None = None, end: date | None = None, *, log=None) -> 
         days = cursor.fetchone()[0]
     if _pg():
         with connection.cursor() as cursor:
-            for table in (fact, daily, monthly, dur, mdur):
+            for table in (fact, daily, monthly, dur, mdur, *rollups):
                 cursor.execute(f"ANALYZE {table}")
     step("analyze", t)
     return {"dossiers": dossiers, "daily_rows": days, "seconds": timings}

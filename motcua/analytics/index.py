@@ -131,20 +131,88 @@ def score(key: str, label: str, t: Totals, catalogue: dict[str, float | None], c
 
 def catalogue_shares(agency_ids: Iterable[int] | None, config: dict) -> dict[str, float | None]:
     """The catalogue indicators for a set of agencies (None: every agency): published complete, offered online."""
-    from motcua.catalog.models import ProcedureOffering
+    counts = _catalogue_counts(None if agency_ids is None else tuple(agency_ids))
+    ids = counts.keys() if agency_ids is None else agency_ids
+    return _shares([counts[a] for a in ids if a in counts], config)
 
-    offerings = ProcedureOffering.objects.filter(is_active=True, procedure__is_active=True)
-    if agency_ids is not None:
-        offerings = offerings.filter(agency_id__in=list(agency_ids))
-    rows = list(offerings.values_list("procedure_id", "online_level"))
-    if not rows:
+
+_FEW = 8  # up to this many agencies, the catalogue is read for them only
+
+
+def _catalogue_counts(agency_ids: tuple[int, ...] | None = None) -> dict[int, dict[str, tuple[int, int]]]:
+    """Per agency (every one, or these when they are few), per online level: (active offerings of active
+    procedures, of which published complete). One grouped query over the catalogue, kept for the rest of the
+    request inside `queries.memo()`."""
+    from django.db import connection
+
+    from motcua.catalog.models import Procedure, ProcedureOffering, ProcedureVersion
+
+    from .queries import _MEMO
+
+    if agency_ids is not None and len(agency_ids) > _FEW:
+        agency_ids = None
+    memo = _MEMO.get()
+    key = ("catalogue", agency_ids if agency_ids is None else tuple(sorted(set(agency_ids))))
+    if memo is not None:
+        for k in (key, ("catalogue", None)):
+            if k in memo:
+                return memo[k]
+
+    def filled(col: str) -> str:
+        # a JSON value is "filled" as Python sees it: not [], {}, "" or null. On PostgreSQL, a value stored in
+        # more than 16 bytes is none of those (they take at most 12): its size is read without decompressing it,
+        # and only the tiny ones are compared (each comparison decompresses the value again)
+        empty = "('[]', '{}', '\"\"', 'null')"
+        if connection.vendor == "postgresql":
+            return f"(pg_column_size({col}) > 16 OR {col} NOT IN {empty})"
+        return f"{col} NOT IN {empty}"
+
+    complete = (
+        "p.decision <> '' AND p.steps_text <> '' AND p.result_text <> '' "
+        f"AND {filled('p.legal_basis')} AND v.id IS NOT NULL "
+        f"AND (v.time_value IS NOT NULL OR v.time_unit = 'none') AND {filled('v.documents')}"
+    )
+    offerings, procedures = ProcedureOffering._meta.db_table, Procedure._meta.db_table
+    versions = ProcedureVersion._meta.db_table
+    params: list = []
+    if agency_ids is None:
+        # each procedure judged once (a grouped derived table is not merged into the join), then its offerings
+        sql = (
+            "SELECT o.agency_id, o.online_level, COUNT(*), SUM(c.ok) "  # noqa: S608
+            f"FROM {offerings} o JOIN ("
+            f"SELECT p.id, MAX(CASE WHEN {complete} THEN 1 ELSE 0 END) AS ok FROM {procedures} p "
+            f"LEFT JOIN {versions} v ON v.procedure_id = p.id AND v.is_current "
+            "WHERE p.is_active GROUP BY p.id) c ON c.id = o.procedure_id "
+            "WHERE o.is_active GROUP BY o.agency_id, o.online_level"
+        )
+    else:
+        params = list(agency_ids) or [0]
+        sql = (
+            f"SELECT o.agency_id, o.online_level, COUNT(*), SUM(CASE WHEN {complete} THEN 1 ELSE 0 END) "  # noqa: S608
+            f"FROM {offerings} o JOIN {procedures} p ON p.id = o.procedure_id "
+            f"LEFT JOIN {versions} v ON v.procedure_id = p.id AND v.is_current "
+            f"WHERE o.is_active AND p.is_active AND o.agency_id IN ({', '.join(['%s'] * len(params))}) "
+            "GROUP BY o.agency_id, o.online_level"
+        )
+    out: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for agency_id, level, n, done in cursor.fetchall():
+            out[agency_id][level] = (int(n), int(done or 0))
+    out = dict(out)
+    if memo is not None:
+        memo[key] = out
+    return out
+
+
+def _shares(per_agency: list[dict[str, tuple[int, int]]], config: dict) -> dict[str, float | None]:
+    n = sum(x[0] for counts in per_agency for x in counts.values())
+    if not n:
         return {"published": None, "online": None}
-    complete = _complete_procedures({p for p, _ in rows})
     levels = _online_levels(config)
-    return {
-        "published": sum(1 for p, _ in rows if p in complete) / len(rows),
-        "online": sum(levels.get(level, 0.0) for _, level in rows) / len(rows),
-    }
+    done = sum(x[1] for counts in per_agency for x in counts.values())
+    online = sum(levels.get(level, 0.0) * x[0] for counts in per_agency for level, x in counts.items())
+    return {"published": done / n, "online": online / n}
 
 
 def _online_levels(config: dict) -> dict[str, float]:
@@ -156,35 +224,9 @@ def _online_levels(config: dict) -> dict[str, float]:
     return {"full": 1.0}
 
 
-def _complete_procedures(ids: set[int]) -> set[int]:
-    """Procedures whose published record is complete (see the module docstring)."""
-    from motcua.catalog.models import Procedure, ProcedureVersion
-
-    versions = {
-        v["procedure_id"]: v
-        for v in ProcedureVersion.objects.filter(procedure_id__in=ids, is_current=True).values(
-            "procedure_id", "time_value", "time_unit", "documents"
-        )
-    }
-    out = set()
-    for p in Procedure.objects.filter(id__in=ids).values("id", "decision", "steps_text", "result_text", "legal_basis"):
-        v = versions.get(p["id"])
-        if (
-            p["decision"]
-            and p["steps_text"]
-            and p["result_text"]
-            and p["legal_basis"]
-            and v is not None
-            and (v["time_value"] is not None or v["time_unit"] == "none")
-            and v["documents"]
-        ):
-            out.add(p["id"])
-    return out
-
-
 def _catalogue_by(rows: list[Row], level: str, config: dict) -> dict[str, dict[str, float | None]]:
-    """The catalogue shares of every row's agencies (one pass over the offerings)."""
-    from motcua.catalog.models import Agency, ProcedureOffering
+    """The catalogue shares of every row's agencies."""
+    from motcua.catalog.models import Agency
 
     if level == "agency":
         members = {r.key: {int(r.key)} for r in rows}
@@ -194,25 +236,8 @@ def _catalogue_by(rows: list[Row], level: str, config: dict) -> dict[str, dict[s
             "id", "commune_code"
         ):
             members[code].add(agency_id)
-    wanted = {a for ids in members.values() for a in ids}
-    per_agency: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for agency_id, procedure_id, online in ProcedureOffering.objects.filter(
-        is_active=True, procedure__is_active=True, agency_id__in=wanted
-    ).values_list("agency_id", "procedure_id", "online_level"):
-        per_agency[agency_id].append((procedure_id, online))
-    complete = _complete_procedures({p for rows_ in per_agency.values() for p, _ in rows_})
-    levels = _online_levels(config)
-    out = {}
-    for key, ids in members.items():
-        offered = [x for a in ids for x in per_agency.get(a, [])]
-        if not offered:
-            out[key] = {"published": None, "online": None}
-            continue
-        out[key] = {
-            "published": sum(1 for p, _ in offered if p in complete) / len(offered),
-            "online": sum(levels.get(level, 0.0) for _, level in offered) / len(offered),
-        }
-    return out
+    counts = _catalogue_counts(tuple({a for ids in members.values() for a in ids}))
+    return {key: _shares([counts[a] for a in ids if a in counts], config) for key, ids in members.items()}
 
 
 def scores(scope: Scope, level: str = "agency", version: str | None = None) -> list[IndexScore]:

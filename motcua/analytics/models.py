@@ -9,6 +9,9 @@ Three layers of facts (docs/analytics.md, "Facts"):
   the dossier facts; what every page reads. Stocks (carried over, in progress on track / overdue) are running
   sums of flows (received − closed; overdue_in − overdue_out).
 - `DurationFact`: resolved dossiers per whole working day of processing time, for the percentiles.
+- `RollupFact` / `MonthlyRollupFact` / `RollupDurationFact` / `MonthlyRollupDurationFact`: the same sums over a
+  coarser key (the province, an agency, a procedure or a channel: `level` × `member`), kept by the same deltas in
+  the same transaction; what the queries read when the slice allows (a few thousand rows instead of millions).
 
 Every counter is kept by deltas: when a dossier's fact row changes, the difference of its contributions is added
 to the aggregates in the same transaction, so the aggregates always equal the sum of the dossier facts and a
@@ -21,7 +24,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .counters import COUNTERS, WIDE
+from .counters import COUNTERS, ROLLUP_COUNTERS, WIDE
 
 __all__ = [
     "COUNTERS",
@@ -31,7 +34,11 @@ __all__ = [
     "Feedback",
     "MonthlyDurationFact",
     "MonthlyFact",
+    "MonthlyRollupDurationFact",
+    "MonthlyRollupFact",
     "Rating",
+    "RollupDurationFact",
+    "RollupFact",
     "Workday",
 ]
 
@@ -78,7 +85,10 @@ class DailyFact(_Counters):
         constraints = [
             models.UniqueConstraint(fields=["day", "agency", "procedure", "channel", "chain"], name="uniq_daily_fact")
         ]
-        indexes = [models.Index(fields=["agency", "day"], name="daily_fact_agency_day")]
+        indexes = [
+            models.Index(fields=["agency", "day"], name="daily_fact_agency_day"),
+            models.Index(fields=["procedure", "day"], name="daily_fact_procedure_day"),
+        ]
 
 
 class MonthlyFact(_Counters):
@@ -92,7 +102,10 @@ class MonthlyFact(_Counters):
                 fields=["month", "agency", "procedure", "channel", "chain"], name="uniq_monthly_fact"
             )
         ]
-        indexes = [models.Index(fields=["agency", "month"], name="monthly_fact_agency_month")]
+        indexes = [
+            models.Index(fields=["agency", "month"], name="monthly_fact_agency_month"),
+            models.Index(fields=["procedure", "month"], name="monthly_fact_procedure_month"),
+        ]
 
 
 class DurationFact(models.Model):
@@ -118,6 +131,7 @@ class DurationFact(models.Model):
                 fields=["day", "agency", "procedure", "channel", "chain", "bucket"], name="uniq_duration_fact"
             )
         ]
+        indexes = [models.Index(fields=["agency", "day"], name="duration_fact_agency_day")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.agency_id}/{self.procedure_id}/{self.channel}: {self.n} × {self.bucket}"
@@ -146,9 +160,111 @@ class MonthlyDurationFact(models.Model):
                 fields=["month", "agency", "procedure", "channel", "chain", "bucket"], name="uniq_monthly_duration"
             )
         ]
+        indexes = [models.Index(fields=["agency", "month"], name="monthly_duration_agency_month")]
 
     def __str__(self) -> str:
         return f"{self.month:%m/%Y} {self.agency_id}/{self.procedure_id}/{self.channel}: {self.n} × {self.bucket}"
+
+
+# --- the rollups: the same sums over a coarser key ----------------------------------------------------------
+
+
+def _rollup_base() -> type[models.Model]:
+    """The abstract base of RollupFact / MonthlyRollupFact: the key (level, member, chain) and one integer column
+    per counter, plus the received counts by channel (the channel is not in the key)."""
+
+    class Meta:
+        abstract = True
+
+    attrs = {
+        "__module__": __name__,
+        "Meta": Meta,
+        "level": models.PositiveSmallIntegerField(),  # counters.LEVEL_*
+        "member": models.IntegerField(),  # the agency / procedure id, the channel's number, 0 for the province
+        "chain": models.BooleanField(default=False),
+    }
+    attrs.update(
+        {
+            name: models.BigIntegerField(default=0) if name in WIDE else models.IntegerField(default=0)
+            for name in ROLLUP_COUNTERS
+        }
+    )
+    return type("_Rollup", (models.Model,), attrs)
+
+
+_Rollup = _rollup_base()
+
+
+class RollupFact(_Rollup):
+    """DailyFact summed per day × (province | agency | procedure | channel) × chain."""
+
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp theo ngày")
+        verbose_name_plural = _("số liệu tổng hợp theo ngày")
+        constraints = [models.UniqueConstraint(fields=["level", "day", "chain", "member"], name="uniq_rollup_fact")]
+        indexes = [models.Index(fields=["level", "member", "day"], name="rollup_fact_member_day")]
+
+
+class MonthlyRollupFact(_Rollup):
+    """MonthlyFact summed the same way."""
+
+    month = models.DateField()  # the first day of the month
+
+    class Meta:
+        verbose_name = _("số liệu tổng hợp theo tháng")
+        verbose_name_plural = _("số liệu tổng hợp theo tháng")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "month", "chain", "member"], name="uniq_monthly_rollup")
+        ]
+        indexes = [models.Index(fields=["level", "member", "month"], name="monthly_rollup_member_month")]
+
+
+class RollupDurationFact(models.Model):
+    """DurationFact summed per day × (province | agency | procedure | channel) × chain × bucket."""
+
+    day = models.DateField()
+    level = models.PositiveSmallIntegerField()
+    member = models.IntegerField()
+    chain = models.BooleanField(default=False)
+    bucket = models.PositiveIntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("phân bố thời gian giải quyết tổng hợp")
+        verbose_name_plural = _("phân bố thời gian giải quyết tổng hợp")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "day", "chain", "member", "bucket"], name="uniq_rollup_duration")
+        ]
+        indexes = [models.Index(fields=["level", "member", "day"], name="rollup_duration_member_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.level}/{self.member}: {self.n} × {self.bucket}"
+
+
+class MonthlyRollupDurationFact(models.Model):
+    """MonthlyDurationFact summed the same way."""
+
+    month = models.DateField()  # the first day of the month
+    level = models.PositiveSmallIntegerField()
+    member = models.IntegerField()
+    chain = models.BooleanField(default=False)
+    bucket = models.PositiveIntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("phân bố thời gian giải quyết tổng hợp theo tháng")
+        verbose_name_plural = _("phân bố thời gian giải quyết tổng hợp theo tháng")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "month", "chain", "member", "bucket"], name="uniq_monthly_rollup_duration"
+            )
+        ]
+        indexes = [models.Index(fields=["level", "member", "month"], name="mrollup_duration_member_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y} {self.level}/{self.member}: {self.n} × {self.bucket}"
 
 
 class DossierFact(models.Model):

@@ -8,10 +8,21 @@ Every metric name used below is one of METRICS, and `drilldown(scope, metric)` r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .counters import COUNTERS
+from .counters import (
+    CHANNEL_MEMBERS,
+    COUNTERS,
+    LEVEL_AGENCY,
+    LEVEL_CHANNEL,
+    LEVEL_PROCEDURE,
+    LEVEL_PROVINCE,
+    WIDE,
+)
 
 # The flows and stocks every page can show; drilldown() accepts each of them.
 METRICS: tuple[str, ...] = (
@@ -120,9 +131,10 @@ class IndexScore:
 
 
 # --- implementation -------------------------------------------------------------------------------------------
-# Flows are sums of DailyFact over [start, end]; stocks are running sums of flows up to a day (MonthlyFact for
-# the whole months before it, DailyFact for the rest); percentiles come from the DurationFact histogram. Every
-# query is an aggregate over the fact tables, never a scan of dossiers.
+# Flows are sums of the daily facts over [start, end] (the monthly facts for the whole months inside it); stocks
+# are running sums of flows up to a day (the monthly facts for the whole months before it, the daily facts for the
+# rest); percentiles come from the duration histograms. Every query is an aggregate over the fact tables — the
+# rollups by province / agency / procedure / channel when the slice allows (`_source`), never a scan of dossiers.
 
 _FLOW_COUNTERS = COUNTERS
 _CLOSED = ("resolved_early", "resolved_on_time", "resolved_late", "refused", "withdrawn")
@@ -222,114 +234,401 @@ def _filters(scope: Scope) -> dict:
     return out
 
 
-def _collect(scope: Scope, group: str | None) -> dict:
-    """Raw sums per value of `group` ("agency_id", "procedure_id", "channel", "day" or None for one row)."""
-    from django.db.models import Q, Sum
+# --- where a figure is read: the rollups when the slice allows, the detailed tables otherwise ---------------
 
-    from .models import DailyFact, DurationFact, MonthlyDurationFact, MonthlyFact
+# Set by `detailed()` (the tests compare both paths); `memo()` keeps one page's collections.
+_DETAILED: ContextVar[bool] = ContextVar("analytics_detailed", default=False)
+_MEMO: ContextVar[dict | None] = ContextVar("analytics_memo", default=None)
 
-    base = _filters(scope)
+
+@contextmanager
+def detailed() -> Iterator[None]:
+    """Read every figure from the detailed tables (DailyFact…), never the rollups: for the tests, which require
+    both to give the same figures."""
+    token = _DETAILED.set(True)
+    try:
+        yield
+    finally:
+        _DETAILED.reset(token)
+
+
+@contextmanager
+def memo() -> Iterator[None]:
+    """Within the block, a collection already made for the same scope and grouping is reused (a page asks for the
+    per-agency sums for its totals, its rankings, its agency and commune tables…). Use it around one request's
+    computation only: nothing outlives the block, so no figure can be stale."""
+    if _MEMO.get() is not None:
+        yield
+        return
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The tables a collection reads and how: `key` is the SQL of the grouping (None: one row), `where` the
+    conditions of the slice (without the dates), `rollup` whether the tables have the received-by-channel
+    columns."""
+
+    daily: str
+    monthly: str
+    durations: str
+    monthly_durations: str
+    key: str | None
+    where: str
+    params: tuple
+    rollup: bool
+
+
+_CHANNEL_OF_MEMBER = {n: c for c, n in CHANNEL_MEMBERS.items()}
+_DAYS = ("day", "week", "month")  # groupings by the day, by its week (from Monday) or by its month
+
+
+def _bucket_sql(grain: str) -> str:
+    """The first day of the day's bucket, as SQL of the `day` column."""
+    from django.db import connection
+
+    if grain == "day":
+        return "day"
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('{grain}', day) AS date)"
+    return "date(day, 'weekday 0', '-6 days')" if grain == "week" else "date(day, 'start of month')"
+
+
+def _source(scope: Scope, group: str | None) -> _Source | None:
+    """Where to read `scope` grouped by `group` ("agency_id", "procedure_id", "channel", "day" or None); None when
+    the slice is empty (no agency). The rollups hold (day | month) × (province | agency | procedure | channel) ×
+    chain: they answer every slice without a procedure and a channel together, without an agency and a procedure
+    together, …; the rest reads the detailed tables through an index on the agency or the procedure."""
+    from .models import (
+        DailyFact,
+        DurationFact,
+        MonthlyDurationFact,
+        MonthlyFact,
+        MonthlyRollupDurationFact,
+        MonthlyRollupFact,
+        RollupDurationFact,
+        RollupFact,
+    )
+
+    if scope.agency_ids is not None and not scope.agency_ids:
+        return None
+    agencies, procedure, channel = scope.agency_ids, scope.procedure_id, scope.channel
+    level: int | None = None
+    members: tuple[int, ...] | None = None
+    if not _DETAILED.get():
+        if channel:
+            if channel in CHANNEL_MEMBERS and agencies is None and procedure is None and group in (None, *_DAYS):
+                level, members = LEVEL_CHANNEL, (CHANNEL_MEMBERS[channel],)
+        elif procedure is not None:
+            if agencies is None and group in (None, *_DAYS, "procedure_id"):
+                level, members = LEVEL_PROCEDURE, (procedure,)
+        elif group == "agency_id":
+            level, members = LEVEL_AGENCY, agencies
+        elif group == "procedure_id":
+            if agencies is None:
+                level = LEVEL_PROCEDURE
+        elif group == "channel":
+            if agencies is None:
+                level = LEVEL_CHANNEL
+        elif agencies is None:
+            level, members = LEVEL_PROVINCE, (0,)
+        else:
+            level, members = LEVEL_AGENCY, agencies
+    if level is not None:
+        where, params = ["level = %s", "chain = %s"], [level, scope.chains]
+        if members is not None:
+            where.append(_in("member", members, params))
+        key = None if group is None else _bucket_sql(group) if group in _DAYS else "member"
+        return _Source(
+            RollupFact._meta.db_table,
+            MonthlyRollupFact._meta.db_table,
+            RollupDurationFact._meta.db_table,
+            MonthlyRollupDurationFact._meta.db_table,
+            key,
+            " AND ".join(where),
+            tuple(params),
+            True,
+        )
+    where, params = ["chain = %s"], [scope.chains]
+    if agencies is not None:
+        where.append(_in("agency_id", agencies, params))
+    if procedure is not None:
+        where.append("procedure_id = %s")
+        params.append(procedure)
+    if channel:
+        where.append("channel = %s")
+        params.append(channel)
+    return _Source(
+        DailyFact._meta.db_table,
+        MonthlyFact._meta.db_table,
+        DurationFact._meta.db_table,
+        MonthlyDurationFact._meta.db_table,
+        _bucket_sql(group) if group in _DAYS else group,
+        " AND ".join(where),
+        tuple(params),
+        False,
+    )
+
+
+def _in(column: str, values: tuple[int, ...], params: list) -> str:
+    if len(values) == 1:
+        params.append(values[0])
+        return f"{column} = %s"
+    params.extend(values)
+    return f"{column} IN ({', '.join(['%s'] * len(values))})"
+
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _cover(lo: date | None, hi: date, by_day: bool = False) -> list[tuple[str, date | None, date, int]]:
+    """The rows that sum to the days [lo, hi] (lo None: every day up to hi), as (table kind "daily" | "monthly",
+    first, last, sign): the whole months from the monthly tables, the days of a month cut by an end from the daily
+    ones — or, when they are more than half of it, that month's row minus its other days (a monthly row is exactly
+    the sum of its days). So at most about fifteen days of daily rows per end: a year is thirteen monthly rows and
+    a few daily ones per key, not 365 daily ones."""
+    if by_day:
+        return [("daily", lo, hi, 1)]
+    out: list[tuple[str, date | None, date, int]] = []
+    months: list[date] = []
+    if lo is None:
+        start = hi.replace(day=1)
+        if start > date.min:
+            out.append(("monthly", None, start - timedelta(days=1), 1))  # every month before hi's
+        lo = start
+    day = lo
+    while day <= hi:
+        first, last = day.replace(day=1), _month_end(day)
+        upto = min(hi, last)
+        if day == first and upto == last:
+            months.append(first)
+        elif ((upto - day).days + 1) * 2 <= last.day:
+            out.append(("daily", day, upto, 1))
+        else:
+            months.append(first)
+            if day > first:
+                out.append(("daily", first, day - timedelta(days=1), -1))
+            if upto < last:
+                out.append(("daily", upto + timedelta(days=1), last, -1))
+        day = upto + timedelta(days=1)
+    if months:  # contiguous: the cut months are at either end of the whole ones
+        out.append(("monthly", months[0], months[-1], 1))
+    return out
+
+
+def _date_condition(kind: str, lo: date | None, hi: date) -> tuple[str, list]:
+    col = "day" if kind == "daily" else "month"
+    if lo is None:
+        return f"{col} <= %s", [hi]
+    if lo == hi:
+        return f"{col} = %s", [lo]
+    return f"{col} >= %s AND {col} <= %s", [lo, hi]
+
+
+_CHANNEL_SUMS = tuple(f"received_{c}" for c in CHANNEL_MEMBERS)
+_FLOW_ROW = COUNTERS + _CHANNEL_SUMS
+
+
+def _sums(scope: Scope, group: str | None, histograms: bool = True) -> tuple[dict, dict, dict]:
+    """Raw sums per value of `group`: (flows over the period {key: {counter: n}} with the received counts by
+    channel, the stocks at the end of the day before start {key: (open, overdue)} — one row under None when
+    grouped by day —, the processing-time histograms {key: {bucket: n}}, empty without `histograms`). Two
+    queries (one without the histograms), each kept within `memo()`."""
+    flows, before = _flow_sums(scope, group)
+    return flows, before, _hist_sums(scope, group) if histograms else {}
+
+
+def _memoised(kind: str, scope: Scope, group: str | None, keys: tuple | None, compute):
+    memo_ = _MEMO.get()
+    if memo_ is None:
+        return compute()
+    detailed_ = _DETAILED.get()
+    for k in ((kind, scope, group, keys, detailed_), (kind, scope, group, None, detailed_)):
+        if k in memo_:
+            return memo_[k]  # (every key's sums hold those of some keys)
+    out = memo_[(kind, scope, group, keys, detailed_)] = compute()
+    return out
+
+
+def _where(src: _Source, group: str | None, keys: tuple | None) -> tuple[str, list]:
+    where, params = src.where, list(src.params)
+    if keys is not None:
+        stored = tuple(_member_of(group, k) if src.rollup else k for k in keys)
+        where += " AND " + _in(src.key or "NULL", stored, params)
+    return where, params
+
+
+def _key_of(src: _Source, group: str | None, k):
+    if src.key == "member" and group == "channel":
+        return _CHANNEL_OF_MEMBER.get(k, "")
+    if group in _DAYS and isinstance(k, str):
+        return date.fromisoformat(k)  # SQLite: a date read through a union comes back as text
+    return k
+
+
+def _flow_sums(scope: Scope, group: str | None, keys: tuple | None = None) -> tuple[dict, dict]:
+    """The flows and the stocks at the start of `_sums`, in one query (`keys`: these values of the group only)."""
+    return _memoised("flows", scope, group, keys, lambda: _read_flows(scope, group, keys))
+
+
+def _hist_sums(scope: Scope, group: str | None, keys: tuple | None = None) -> dict:
+    """The histograms of `_sums`, in one query (`keys`: these values of the group only)."""
+    return _memoised("histograms", scope, group, keys, lambda: _read_histograms(scope, group, keys))
+
+
+def _read_flows(
+    scope: Scope, group: str | None, keys: tuple | None, stocks: bool = True, counters: tuple[str, ...] | None = None
+) -> tuple[dict, dict]:
+    """See `_flow_sums`; `counters`: these counters only (no received by channel)."""
+    from django.db import connection
+
+    src = _source(scope, group)
+    flows: dict = {}
+    before: dict = {}
+    if src is None:
+        return flows, before
+    by_day = group in _DAYS
+    key = src.key or "NULL"
+    where, where_params = _where(src, group, keys)
+    if src.rollup:
+        by_channel = list(_CHANNEL_SUMS)
+    else:
+        by_channel = [f"CASE WHEN channel = '{c}' THEN received ELSE 0 END" for c in CHANNEL_MEMBERS]
+    flow_cols = list(COUNTERS) + by_channel if counters is None else list(counters)
+    names = _FLOW_ROW if counters is None else counters
+    closed = " - ".join(_CLOSED)
+    stock_cols = [f"received - {closed}", "overdue_in - overdue_out"]
+    width = len(flow_cols)
+    # counts summed as int4 inside (PostgreSQL sums int4 into int8, int8 into numeric — much slower), money and
+    # durations as they are
+    wide = {i for i, c in enumerate(flow_cols) if c in WIDE}
+    branches, params = [], []
+    stock_key = "NULL" if by_day else key
+    parts = [(1, _cover(scope.start, scope.end, by_day), flow_cols, key)]
+    if stocks:
+        parts.append((0, _cover(None, scope.start - timedelta(days=1)), stock_cols, stock_key))
+    for tag, cover, cols, k in parts:
+        for kind, lo, hi, sign in cover:
+            table = src.daily if kind == "daily" else src.monthly
+            cond, p = _date_condition(kind, lo, hi)
+            minus = "-" if sign < 0 else ""
+            sums = [
+                f"{minus}SUM({c}) AS c{i}" if i in wide and tag else f"{minus}CAST(SUM({c}) AS INTEGER) AS c{i}"
+                for i, c in enumerate(cols)
+            ]
+            sums += [f"0 AS c{i}" for i in range(len(cols), width)]
+            gb = f" GROUP BY {k}" if k != "NULL" else ""
+            branches.append(
+                f"SELECT {tag} AS tag, {k} AS k, {', '.join(sums)} FROM {table} "  # noqa: S608
+                f"WHERE {where} AND {cond}{gb}"
+            )
+            params += [*where_params, *p]
+    outer = ", ".join(f"CAST(SUM(c{i}) AS BIGINT)" for i in range(width))
+    sql = f"SELECT tag, k, {outer} FROM ({' UNION ALL '.join(branches)}) u GROUP BY tag, k"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for tag, k, *values in rows:
+        k = _key_of(src, group, k)
+        if tag:
+            if values[0] is None:
+                continue  # an aggregate over no rows
+            flows[k] = dict(zip(names, values, strict=True))
+        else:
+            opened, overdue = values[0] or 0, values[1] or 0
+            if opened or overdue:
+                before[k] = (opened, overdue)
+    return flows, before
+
+
+def _read_histograms(scope: Scope, group: str | None, keys: tuple | None) -> dict:
+    from django.db import connection
+
+    src = _source(scope, group)
+    hist: dict = {}
+    if src is None:
+        return hist
+    key = src.key or "NULL"
+    where, where_params = _where(src, group, keys)
+    branches, params = [], []
+    for kind, lo, hi, sign in _cover(scope.start, scope.end, group in _DAYS):
+        table = src.durations if kind == "daily" else src.monthly_durations
+        cond, p = _date_condition(kind, lo, hi)
+        gb = f" GROUP BY {src.key}, bucket" if src.key else " GROUP BY bucket"
+        minus = "-" if sign < 0 else ""
+        branches.append(
+            f"SELECT {key} AS k, bucket, {minus}CAST(SUM(n) AS INTEGER) AS n FROM {table} "  # noqa: S608
+            f"WHERE {where} AND {cond}{gb}"
+        )
+        params += [*where_params, *p]
+    sql = f"SELECT k, bucket, CAST(SUM(n) AS BIGINT) FROM ({' UNION ALL '.join(branches)}) u GROUP BY k, bucket"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for k, bucket, count in rows:
+        if count:
+            hist.setdefault(_key_of(src, group, k), {})[bucket] = count
+    return hist
+
+
+def _member_of(group: str | None, key):
+    """A row's key as stored in the table read (a channel is a number in the rollups)."""
+    return CHANNEL_MEMBERS.get(key, key) if group == "channel" else key
+
+
+def _collect(scope: Scope, group: str | None, histograms: bool = True) -> dict:
+    """The rows' raw sums per value of `group` ("agency_id", "procedure_id", "channel" or None for one row): the
+    flows of the period, the stocks at its start and end (the end's = the start's + the period's flows), the
+    histogram (unless not wanted). A value with nothing at all in the slice has no row. Shared within `memo()`:
+    never change what it returns."""
+    return _memoised("collect", scope, (group, histograms), None, lambda: _make_accs(scope, group, histograms))
+
+
+def _make_accs(scope: Scope, group: str | None, histograms: bool) -> dict:
+    flows, before, hist = _sums(scope, group, histograms)
     accs: dict = {}
-
-    def acc(key) -> _Acc:
-        return accs.setdefault(key, _Acc())
-
-    sums = {f"_s_{c}": Sum(c) for c in _FLOW_COUNTERS}
-    for ch in ("online", "in_person", "post"):
-        sums[f"_ch_{ch}"] = Sum("received", filter=Q(channel=ch))
-    for qs in _flow_sources(scope, group, DailyFact, MonthlyFact):
-        for row in _grouped(qs.filter(**base), group, sums):
-            if row["_s_received"] is None:
-                continue  # nothing in the period (an aggregate over no rows)
-            a = acc(row["_key"])
-            for c in _FLOW_COUNTERS:
-                a.flows[c] = a.flows.get(c, 0) + (row[f"_s_{c}"] or 0)
-            for ch in ("online", "in_person", "post"):
-                a.received_by_channel[ch] = a.received_by_channel.get(ch, 0) + (row[f"_ch_{ch}"] or 0)
-
-    if group != "day":
-        for key, (opened, _overdue) in _stocks(base, scope.start - timedelta(days=1), group).items():
-            acc(key).open_before += opened
-        for key, (opened, overdue) in _stocks(base, scope.end, group).items():
-            a = acc(key)
-            a.open_end += opened
-            a.overdue_end += overdue
-
-    keys = ["bucket"] if group is None else [group, "bucket"]
-    for qs in _flow_sources(scope, group, DurationFact, MonthlyDurationFact):
-        for row in qs.filter(**base).values(*keys).order_by().annotate(n=Sum("n")):
-            a = acc(row[group] if group else None)
-            a.histogram[row["bucket"]] = a.histogram.get(row["bucket"], 0) + row["n"]
+    empty: dict = {}
+    for k in set(flows) | set(before) | set(hist):
+        f = flows.get(k, empty)
+        opened, overdue = before.get(k, (0, 0))
+        if opened or overdue or k in hist or any(f.values()):
+            accs[k] = _acc(f, opened, overdue, hist.get(k, empty))
     return accs
 
 
-def _flow_sources(scope: Scope, group: str | None, daily, monthly) -> list:
-    """The querysets covering [start, end]: the whole months in it from the monthly table, the days at either end
-    from the daily one (a year is twelve months of rows, not 365 days of them)."""
-    from django.db.models import Q
-
-    start, end = scope.start, scope.end
-    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    after_end = end + timedelta(days=1)
-    last = after_end.replace(day=1)  # the first day after the last whole month
-    if group == "day" or first >= last:
-        return [daily.objects.filter(day__gte=start, day__lte=end)]
-    edges = Q(pk__in=[])
-    if start < first:
-        edges |= Q(day__gte=start, day__lt=first)
-    if last <= end:
-        edges |= Q(day__gte=last, day__lte=end)
-    out = [monthly.objects.filter(month__gte=first, month__lt=last)]
-    if start < first or last <= end:
-        out.append(daily.objects.filter(edges))
-    return out
-
-
-def _grouped(qs, group: str | None, aggregates: dict) -> list[dict]:
-    if group is None:
-        return [{**qs.aggregate(**aggregates), "_key": None}]
-    return [{**row, "_key": row[group]} for row in qs.values(group).order_by().annotate(**aggregates)]
-
-
-def _stocks(base: dict, upto: date, group: str | None) -> dict:
-    """(open, overdue) at the end of `upto` per group: running sums of received − closed and of overdue_in −
-    overdue_out, from MonthlyFact for the months before `upto`'s and DailyFact for the rest of them."""
-    from django.db.models import F, Sum
-
-    from .models import DailyFact, MonthlyFact
-
-    closed = F(_CLOSED[0])
-    for c in _CLOSED[1:]:
-        closed = closed + F(c)
-    aggregates = {"_open": Sum(F("received") - closed), "_overdue": Sum(F("overdue_in") - F("overdue_out"))}
-    month = upto.replace(day=1)
-    if (upto + timedelta(days=1)).day == 1:  # the end of a month: the monthly rows alone
-        sources = [MonthlyFact.objects.filter(month__lte=month, **base)]
-    else:
-        sources = [
-            MonthlyFact.objects.filter(month__lt=month, **base),
-            DailyFact.objects.filter(day__gte=month, day__lte=upto, **base),
-        ]
-    out: dict = {}
-    for qs in sources:
-        for row in _grouped(qs, group, aggregates):
-            opened, overdue = row["_open"] or 0, row["_overdue"] or 0
-            if opened or overdue:
-                was = out.get(row["_key"], (0, 0))
-                out[row["_key"]] = (was[0] + opened, was[1] + overdue)
-    return out
+def _acc(f: dict, opened: int, overdue: int, histogram: dict) -> _Acc:
+    """One row's raw sums from its flows (read only), its stocks at the start and its histogram."""
+    return _Acc(
+        flows=f,
+        received_by_channel={c: f.get(f"received_{c}", 0) for c in CHANNEL_MEMBERS},
+        open_before=opened,
+        open_end=opened + f.get("received", 0) - sum(f.get(c, 0) for c in _CLOSED),
+        overdue_end=overdue + f.get("overdue_in", 0) - f.get("overdue_out", 0),
+        histogram=histogram,
+    )
 
 
 def totals(scope: Scope) -> Totals:
+    if _MEMO.get() is not None and scope.procedure_id is None and not scope.channel and not _DETAILED.get():
+        # within a page: the sum of the per-agency rows its rankings and tables read anyway (the same figures)
+        merged = _Acc()
+        for a in _collect(scope, "agency_id").values():
+            merged.merge(a)
+        return merged.totals()
     return _collect(scope, None).get(None, _Acc()).totals()
 
 
 def trend(scope: Scope, grain: str = "day") -> list[Row]:
     """One Row per day / "week" / "month" in the scope, oldest first; key is the ISO date of the bucket's start."""
-    if grain not in ("day", "week", "month"):
+    if grain not in _DAYS:
         raise ValueError(f"grain: {grain!r}")
-    daily = _collect(scope, "day")
-    open_now, overdue_now = _stocks(_filters(scope), scope.start - timedelta(days=1), None).get(None, (0, 0))
+    flows, before, hist = _sums(scope, grain)  # per bucket, summed by the database
+    open_now, overdue_now = before.get(None, (0, 0))
 
     def bucket_start(d: date) -> date:
         if grain == "week":
@@ -338,24 +637,19 @@ def trend(scope: Scope, grain: str = "day") -> list[Row]:
             return d.replace(day=1)
         return d
 
-    rows: list[Row] = []
-    current, current_key = _Acc(), None
+    keys: list[date] = []
     day = scope.start
     while day <= scope.end:
         key = bucket_start(day)
-        if key != current_key:
-            if current_key is not None:
-                rows.append(Row(current_key.isoformat(), _trend_label(current_key, grain), current.totals()))
-            current, current_key = _Acc(open_before=open_now), key
-        a = daily.get(day)
-        if a is not None:
-            current.merge(_Acc(flows=a.flows, received_by_channel=a.received_by_channel, histogram=a.histogram))
-            open_now += a.flows.get("received", 0) - sum(a.flows.get(c, 0) for c in _CLOSED)
-            overdue_now += a.flows.get("overdue_in", 0) - a.flows.get("overdue_out", 0)
-        current.open_end, current.overdue_end = open_now, overdue_now
+        if not keys or keys[-1] != key:
+            keys.append(key)
         day += timedelta(days=1)
-    if current_key is not None:
-        rows.append(Row(current_key.isoformat(), _trend_label(current_key, grain), current.totals()))
+    rows: list[Row] = []
+    empty: dict = {}
+    for key in keys:
+        a = _acc(flows.get(key, empty), open_now, overdue_now, hist.get(key, empty))
+        open_now, overdue_now = a.open_end, a.overdue_end
+        rows.append(Row(key.isoformat(), _trend_label(key, grain), a.totals()))
     return rows
 
 
@@ -372,39 +666,54 @@ def _trend_label(key: date, grain: str) -> str:
 _BY_FIELD = {"agency": "agency_id", "procedure": "procedure_id", "field": "procedure_id", "commune": "agency_id"}
 
 
-def _rows(scope: Scope, by: str) -> list[Row]:
+def _rows(scope: Scope, by: str, histograms: bool = True) -> list[Row]:
+    """The rows by agency / commune / procedure / field / channel (memoised within `memo()`: a page asks for the
+    same rows for its table, its chart, its ranking and its slowest list). Without `histograms`, p50 / p90 are
+    None (slowest() computes them for the rows it keeps)."""
+    memo_ = _MEMO.get()
+    if memo_ is not None:
+        for h in (True,) if histograms else (True, False):
+            found = memo_.get(("rows", scope, by, h, _DETAILED.get()))
+            if found is not None:
+                return list(found)
+    rows = _make_rows(scope, by, histograms)
+    if memo_ is not None:
+        memo_[("rows", scope, by, histograms, _DETAILED.get())] = rows
+    return list(rows)
+
+
+def _make_rows(scope: Scope, by: str, histograms: bool = True) -> list[Row]:
     from django.utils.translation import gettext as _
 
-    from motcua.catalog.models import Agency, Procedure
     from motcua.dossiers.models import Channel
 
     if by == "channel":
-        accs = _collect(scope, "channel")
+        accs = _collect(scope, "channel", histograms)
         labels = dict(Channel.choices)
         return [Row(k, str(labels.get(k, k)), a.totals()) for k, a in accs.items()]
     if by not in _BY_FIELD:
         raise ValueError(f"by: {by!r}")
-    accs = _collect(scope, _BY_FIELD[by])
+    accs = _collect(scope, _BY_FIELD[by], histograms)
     if by in ("agency", "commune"):
-        agencies = {a.id: a for a in Agency.objects.filter(id__in=list(accs)).only("id", "name", "commune_code")}
+        agencies = {i: (name, code) for i, name, code in _catalog_rows("agency", accs)}
         if by == "agency":
-            return [Row(str(k), agencies[k].name if k in agencies else str(k), a.totals()) for k, a in accs.items()]
+            return [Row(str(k), agencies[k][0] if k in agencies else str(k), a.totals()) for k, a in accs.items()]
         merged: dict[str, _Acc] = {}
         for k, a in accs.items():
-            code = agencies[k].commune_code if k in agencies else ""
+            code = agencies[k][1] if k in agencies else ""
             if code:
                 merged.setdefault(code, _Acc()).merge(a)
         names = commune_names(merged)
         return [Row(code, names.get(code, code), a.totals()) for code, a in merged.items()]
-    procedures = {p.id: p for p in Procedure.objects.filter(id__in=list(accs)).only("id", "code", "name", "field")}
+    procedures = {i: (code, name, field_) for i, code, name, field_ in _catalog_rows("procedure", accs)}
     if by == "procedure":
         return [
-            Row(str(k), f"{procedures[k].code} · {procedures[k].name}" if k in procedures else str(k), a.totals())
+            Row(str(k), f"{procedures[k][0]} · {procedures[k][1]}" if k in procedures else str(k), a.totals())
             for k, a in accs.items()
         ]
     merged = {}
     for k, a in accs.items():
-        merged.setdefault(procedures[k].field if k in procedures else "", _Acc()).merge(a)
+        merged.setdefault(procedures[k][2] if k in procedures else "", _Acc()).merge(a)
     return [Row(f, f or _("Chưa phân lĩnh vực"), a.totals()) for f, a in merged.items()]
 
 
@@ -429,12 +738,90 @@ def breakdown(scope: Scope, by: str) -> list[Row]:
 
 def slowest(scope: Scope, by: str = "procedure", limit: int = 10) -> list[Row]:
     """The slowest procedures or agencies of the scope: by late share, then average processing time."""
-    rows = [r for r in _rows(scope, by) if r.totals.counts["resolved"]]
 
     def late_share(r: Row) -> float:
         return r.totals.counts["resolved_late"] / r.totals.counts["resolved"]
 
-    return sorted(rows, key=lambda r: (-late_share(r), -(r.totals.avg_working_days or 0), r.label))[:limit]
+    def order(rows: list[Row]) -> list[Row]:
+        rows = [r for r in rows if r.totals.counts["resolved"]]
+        return sorted(rows, key=lambda r: (-late_share(r), -(r.totals.avg_working_days or 0), r.label))[:limit]
+
+    memo_ = _MEMO.get()
+    full = memo_.get(("rows", scope, by, True, _DETAILED.get())) if memo_ is not None else None
+    # within a page of some agencies, every row is wanted anyway (the page lists their procedures): make them once
+    if by not in ("procedure", "agency") or full is not None or (memo_ is not None and scope.agency_ids):
+        return order(_rows(scope, by))
+    # Without every row's Totals (a province has thousands of procedures): rank the raw sums, make the rows of the
+    # first ones (and of those tied with the last), then their percentiles.
+    group = _BY_FIELD[by]
+    memo_ = _MEMO.get()
+    flows = memo_ and memo_.get(("flows", scope, group, None, _DETAILED.get()))
+    if not flows:  # the five counters the ranking needs, not thirty
+        flows, _none = _memoised(
+            "ranking", scope, group, None, lambda: _read_flows(scope, group, None, False, _RANKING)
+        )
+    else:
+        flows = flows[0]
+    ranked = []
+    for k, f in flows.items():
+        resolved = f["resolved_early"] + f["resolved_on_time"] + f["resolved_late"]
+        if resolved:
+            avg = round(f["proc_units"] / f["proc_n"] / 1000, 3) if f["proc_n"] else 0
+            ranked.append(((-f["resolved_late"] / resolved, -avg), k))
+    ranked.sort(key=lambda x: x[0])
+    if len(ranked) > limit:
+        last = ranked[limit - 1][0]
+        ranked = [x for x in ranked if x[0] <= last]
+    keys = tuple(k for _rank, k in ranked)
+    if not keys:
+        return []
+    # the rows kept, whole: their stocks and histograms
+    flows, before = _flow_sums(scope, group, keys)
+    hist = _hist_sums(scope, group, keys)
+    labels = _labels(by, keys)
+    empty: dict = {}
+    rows = [
+        Row(
+            str(k),
+            labels.get(k, str(k)),
+            _acc(flows.get(k, empty), *before.get(k, (0, 0)), hist.get(k, empty)).totals(),
+        )
+        for k in keys
+    ]
+    return order(rows)
+
+
+_RANKING = ("resolved_early", "resolved_on_time", "resolved_late", "proc_n", "proc_units")
+
+
+def _labels(by: str, keys) -> dict:
+    """What a reader sees for agency or procedure ids."""
+    if by == "agency":
+        return {i: name for i, name, _code in _catalog_rows("agency", keys)}
+    return {i: f"{code} · {name}" for i, code, name, _field in _catalog_rows("procedure", keys)}
+
+
+def _catalog_rows(kind: str, ids) -> list[tuple]:
+    """(id, name, commune code) of agencies or (id, code, name, field) of procedures: one query, the ids as one
+    array on PostgreSQL (a thousand placeholders cost more than the query)."""
+    from django.db import connection
+
+    from motcua.catalog.models import Agency, Procedure
+
+    ids = list(ids)
+    if not ids:
+        return []
+    if kind == "agency":
+        table, cols = Agency._meta.db_table, "id, name, commune_code"
+    else:
+        table, cols = Procedure._meta.db_table, "id, code, name, field"
+    if connection.vendor == "postgresql":
+        where, params = "id = ANY(CAST(%s AS bigint[]))", [ids]
+    else:
+        where, params = f"id IN ({', '.join(['%s'] * len(ids))})", ids
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {cols} FROM {table} WHERE {where}", params)  # noqa: S608
+        return cursor.fetchall()
 
 
 def periodic_report(scope: Scope, by: str = "agency") -> list[Row]:

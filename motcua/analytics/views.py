@@ -71,6 +71,13 @@ def _common(request: HttpRequest, filters: d.Filters, access: d.Access) -> dict[
 
 
 def _overview(request: HttpRequest, filters: d.Filters, access: d.Access, *, province: bool) -> dict[str, Any]:
+    # one page's figures share their collections (the per-agency sums behind the totals, rankings, tables and
+    # slowest list are read once); nothing outlives the request
+    with queries.memo():
+        return _overview_figures(request, filters, access, province=province)
+
+
+def _overview_figures(request: HttpRequest, filters: d.Filters, access: d.Access, *, province: bool) -> dict[str, Any]:
     scope = filters.scope
     today = timezone.localdate()
     total = queries.totals(scope)
