@@ -109,6 +109,29 @@ def _tod(local: datetime) -> int:
     return local.hour * 3600 + local.minute * 60 + local.second
 
 
+def seconds_within(periods: tuple[tuple[int, int], ...], tod: int) -> int:
+    """Working seconds of a working day elapsed at time-of-day ``tod`` (seconds after midnight), for desk hours
+    given as (start, end) seconds after midnight. Shared with the bulk simulator's table-driven calendar."""
+    acc = 0
+    for s, e in periods:
+        if tod <= s:
+            return acc
+        if tod < e:
+            return acc + tod - s
+        acc += e - s
+    return acc
+
+
+def time_of_day_at(periods: tuple[tuple[int, int], ...], rem: int) -> int:
+    """The earliest time-of-day at which ``rem`` working seconds (0 < rem <= per day) have elapsed."""
+    for s, e in periods:
+        length = e - s
+        if rem <= length:
+            return s + rem
+        rem -= length
+    return periods[-1][1]  # pragma: no cover - rem never exceeds the day's working seconds
+
+
 class WorkCalendar:
     """Working days and desk hours of one agency; immutable, safe to share between threads and requests."""
 
@@ -247,24 +270,10 @@ class WorkCalendar:
 
     # ----------------------------------------------------------------- inside one day
     def _within(self, tod: int) -> int:
-        """Working seconds of a working day elapsed at time-of-day ``tod`` (seconds after midnight)."""
-        acc = 0
-        for s, e in self._psec:
-            if tod <= s:
-                return acc
-            if tod < e:
-                return acc + tod - s
-            acc += e - s
-        return acc
+        return seconds_within(self._psec, tod)
 
     def _at(self, rem: int) -> int:
-        """The earliest time-of-day at which ``rem`` working seconds (0 < rem <= per day) have elapsed."""
-        for s, e in self._psec:
-            length = e - s
-            if rem <= length:
-                return s + rem
-            rem -= length
-        return self._close  # pragma: no cover - rem never exceeds the day's working seconds
+        return time_of_day_at(self._psec, rem)
 
     @staticmethod
     def _make(o: int, sec: int) -> datetime:

@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from datetime import date, time
 from decimal import Decimal
 
-from motcua.worktime.calc import WORKING_HOURS, WorkCalendar
+from motcua.worktime.calc import WORKING_HOURS, WorkCalendar, seconds_within, time_of_day_at
 
 OFFSET = 7 * 3600  # Asia/Ho_Chi_Minh
 DAY = 86400
@@ -73,22 +73,10 @@ class FastCalendar:
         return self._wd[k]
 
     def _within(self, tod: int) -> int:
-        acc = 0
-        for s, e in self._psec:
-            if tod <= s:
-                return acc
-            if tod < e:
-                return acc + tod - s
-            acc += e - s
-        return acc
+        return seconds_within(self._psec, tod)
 
     def _at(self, rem: int) -> int:
-        for s, e in self._psec:
-            length = e - s
-            if rem <= length:
-                return s + rem
-            rem -= length
-        return self._close  # pragma: no cover - rem never exceeds a day's working seconds
+        return time_of_day_at(self._psec, rem)
 
     def position(self, s: int) -> int:
         """Working seconds from the start of the window to instant `s` (only differences mean something)."""
