@@ -232,10 +232,7 @@ def load_demo(stdout=None) -> dict:
     say(f"Tài khoản mẫu: {people['officials']} cán bộ, {people['citizens']} công dân (mới tạo: {people['created']})")
     result["dossiers"] = ensure_demo_dossiers()
     say(f"Hồ sơ mẫu mới tạo: {result['dossiers']}")
-    from motcua.assistant.ingest import load_demo_laws
-
-    result["laws"] = load_demo_laws(stdout=stdout, warm=False)
-    return result
+    return result  # the assistant's demo laws: `assistant_ingest --demo` (make run), which also builds the index
 
 
 def demo_accounts() -> list[dict]:
