@@ -190,24 +190,35 @@ def run_plain(cursor, agency_id: int | None, start: date, end: date, grain: str)
 GRAINS = {"month": ("day", "day"), "quarter": ("week", "week"), "year": ("month", "month")}
 
 
-def run_ours(agency_id: int | None, start: date, end: date, trend_grain: str):
-    """What the page computes, as its view does: inside one `queries.memo()` (the per-request memo, so the
-    per-agency sums behind the totals, rankings, tables and slowest list are collected once)."""
+def run_ours(agency_id: int | None, start: date, end: date, trend_grain: str, today: date | None = None):
+    """What the page computes, as its view does (`motcua.analytics.views._overview_figures`): inside one
+    `queries.memo()` (the per-request memo, so the per-agency sums behind the totals, rankings, tables and slowest
+    list are collected once), with today's tiles, the live overdue list (its count and first rows) and the page's
+    own index."""
     from motcua.analytics import queries
+    from motcua.dossiers.models import OPEN_STATUSES, Dossier
 
     scope = queries.Scope(start, end, agency_ids=(agency_id,) if agency_id else None)
+    today = today or end
     with queries.memo():
-        total = queries.totals(scope)
-        queries.trend(scope, trend_grain)
-        queries.index_766(scope, "agency")
+        total = queries.totals(scope, percentiles=False)
+        queries.totals(queries.Scope(today, today, scope.agency_ids), percentiles=False)
+        overdue = Dossier.objects.filter(overdue=True, status__in=OPEN_STATUSES)
+        if agency_id:
+            overdue = overdue.filter(agency_id=agency_id)
+        overdue.count()
+        list(overdue.select_related("procedure", "agency").order_by("due_at", "id")[:10])
+        queries.trend(scope, trend_grain, percentiles=False, figures="table")
+        queries.index_766(scope, "province" if agency_id is None else "agency")
         queries.slowest(scope, "procedure")
         if agency_id is None:
-            queries.breakdown(scope, "agency")
-            queries.breakdown(scope, "commune")
+            queries.index_766(scope, "agency")
             queries.index_766(scope, "commune")
+            queries.breakdown(scope, "commune", percentiles=False)
             queries.slowest(scope, "agency")
+            queries.breakdown(scope, "agency", percentiles=False)
         else:
-            queries.breakdown(scope, "procedure")
+            queries.breakdown(scope, "procedure", percentiles=False, figures="table")
     return total
 
 
@@ -361,6 +372,11 @@ def main() -> int:
         print(f"database {DB_NAME}: migrated and demo loaded in {result['setup_s']} s", flush=True)
         report = simulate_year(dossiers=args.dossiers, seed=args.seed, end=args.end, rebuild=False, stdout=sys.stdout)
         result["generation"] = report
+    if args.reuse:  # the code may have gained indexes or tables since the database was generated
+        t = time.perf_counter()
+        call_command("migrate", "--noinput", verbosity=0)
+        result["migrate_on_reuse_s"] = round(time.perf_counter() - t, 1)
+        print(f"migrated in {result['migrate_on_reuse_s']} s", flush=True)
     if (not args.reuse and not args.skip_rebuild) or (args.reuse and args.rebuild):
         t = time.perf_counter()
         rebuilt = services.rebuild_facts()

@@ -63,13 +63,15 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _fresh_catalog_cache():
     """Each test builds its own catalogue rows and partners; the per-process caches must not outlive them."""
-    from motcua.catalog.selectors import forget_submission_targets
+    from motcua.catalog.selectors import forget_offering_summary, forget_submission_targets
     from motcua.exchange.services import forget_portal_partner
 
     forget_submission_targets()
+    forget_offering_summary()
     forget_portal_partner()
     yield
     forget_submission_targets()
+    forget_offering_summary()
     forget_portal_partner()
 
 

@@ -587,7 +587,7 @@ def _link(f: Filters | None, metrics: str | Sequence[str]) -> str:
 
 
 def breakdown_table(filters: Filters, by: str, rows: list[Row] | None = None, *, limit: int | None = None) -> Table:
-    rows = queries.breakdown(filters.scope, by) if rows is None else rows
+    rows = queries.breakdown(filters.scope, by, percentiles=False, figures="table") if rows is None else rows
     if limit:
         rows = rows[:limit]
     heading = {
@@ -745,7 +745,7 @@ def report_table(filters: Filters, by: str) -> Table:
             [Cell(i, str(i)), text_cell(r.label)]
             + [int_cell(report_value(r.totals, m), _link(f, m)) for _k, _l, _g, m in REPORT_COLUMNS]
         )
-    total = queries.totals(filters.scope)
+    total = queries.totals(filters.scope, percentiles=False)
     table.total = [Cell(None, "", kind="text"), text_cell(_("Tổng cộng"))] + [
         int_cell(report_value(total, m), drill_url(filters, m)) for _k, _l, _g, m in REPORT_COLUMNS
     ]
@@ -801,7 +801,7 @@ def bucket_filters(filters: Filters, key: str, grain: str) -> Filters:
 
 
 def trend_table(filters: Filters, grain: str, rows: list[Row] | None = None) -> Table:
-    rows = queries.trend(filters.scope, grain) if rows is None else rows
+    rows = queries.trend(filters.scope, grain, percentiles=False, figures="table") if rows is None else rows
     table = Table(
         "xu-huong",
         _("Hồ sơ tiếp nhận và giải quyết theo %(g)s")
@@ -1150,13 +1150,13 @@ def public_row(r: Row) -> dict:
 def public_stats(filters: Filters) -> dict:
     """The province's online and on-time rates, per procedure and per agency: counts and shares only."""
     scope = filters.scope
-    t = queries.totals(scope)
+    t = queries.totals(scope, percentiles=False)
     total = public_row(Row("", _("Toàn tỉnh"), t))
     total["satisfaction_rate"] = t.satisfaction_rate
     return {
         "start": scope.start.isoformat(),
         "end": scope.end.isoformat(),
         "total": total,
-        "agencies": [public_row(r) for r in queries.breakdown(scope, "agency")],
-        "procedures": [public_row(r) for r in queries.breakdown(scope, "procedure")],
+        "agencies": [public_row(r) for r in queries.breakdown(scope, "agency", False, "table")],
+        "procedures": [public_row(r) for r in queries.breakdown(scope, "procedure", False, "table")],
     }

@@ -69,10 +69,9 @@ def band_of(total: float, config: dict | None = None) -> Band:
     return next(b for b in bands(config) if total >= b.min)
 
 
-def _value(formula: dict, t: Totals, catalogue: dict[str, float | None]) -> float | None:
+def _value(formula: dict, t: Totals, catalogue: dict[str, float | None], figures: dict[str, int]) -> float | None:
     kind = formula["kind"]
     if kind == "ratio":
-        figures = {**t.counts, **t.extra}
         num = sum(figures[m] for m in formula["numerator"])
         den = sum(figures[m] for m in formula["denominator"])
         if not den:
@@ -91,10 +90,11 @@ def _value(formula: dict, t: Totals, catalogue: dict[str, float | None]) -> floa
 def score(key: str, label: str, t: Totals, catalogue: dict[str, float | None], config: dict) -> IndexScore:
     """One index from one row of figures (and the catalogue's share for its agencies)."""
     groups = []
+    figures = t.counts | t.extra
     for g in config["groups"]:
         indicators = []
         for i in g["indicators"]:
-            value = _value(i["formula"], t, catalogue)
+            value = _value(i["formula"], t, catalogue, figures)
             points = round(i["weight"] * value, 2) if value is not None else 0.0
             indicators.append(
                 Indicator(
@@ -136,73 +136,16 @@ def catalogue_shares(agency_ids: Iterable[int] | None, config: dict) -> dict[str
     return _shares([counts[a] for a in ids if a in counts], config)
 
 
-_FEW = 8  # up to this many agencies, the catalogue is read for them only
-
-
 def _catalogue_counts(agency_ids: tuple[int, ...] | None = None) -> dict[int, dict[str, tuple[int, int]]]:
-    """Per agency (every one, or these when they are few), per online level: (active offerings of active
-    procedures, of which published complete). One grouped query over the catalogue, kept for the rest of the
-    request inside `queries.memo()`."""
-    from django.db import connection
+    """Per agency, per online level: (active offerings of active procedures, of which published complete), from the
+    catalogue's summary (`catalog.selectors.offering_summary`, one grouped query kept by each process for a
+    minute)."""
+    from motcua.catalog.selectors import offering_summary
 
-    from motcua.catalog.models import Procedure, ProcedureOffering, ProcedureVersion
-
-    from .queries import _MEMO
-
-    if agency_ids is not None and len(agency_ids) > _FEW:
-        agency_ids = None
-    memo = _MEMO.get()
-    key = ("catalogue", agency_ids if agency_ids is None else tuple(sorted(set(agency_ids))))
-    if memo is not None:
-        for k in (key, ("catalogue", None)):
-            if k in memo:
-                return memo[k]
-
-    def filled(col: str) -> str:
-        # a JSON value is "filled" as Python sees it: not [], {}, "" or null. On PostgreSQL, a value stored in
-        # more than 16 bytes is none of those (they take at most 12): its size is read without decompressing it,
-        # and only the tiny ones are compared (each comparison decompresses the value again)
-        empty = "('[]', '{}', '\"\"', 'null')"
-        if connection.vendor == "postgresql":
-            return f"(pg_column_size({col}) > 16 OR {col} NOT IN {empty})"
-        return f"{col} NOT IN {empty}"
-
-    complete = (
-        "p.decision <> '' AND p.steps_text <> '' AND p.result_text <> '' "
-        f"AND {filled('p.legal_basis')} AND v.id IS NOT NULL "
-        f"AND (v.time_value IS NOT NULL OR v.time_unit = 'none') AND {filled('v.documents')}"
-    )
-    offerings, procedures = ProcedureOffering._meta.db_table, Procedure._meta.db_table
-    versions = ProcedureVersion._meta.db_table
-    params: list = []
+    summary = offering_summary()
     if agency_ids is None:
-        # each procedure judged once (a grouped derived table is not merged into the join), then its offerings
-        sql = (
-            "SELECT o.agency_id, o.online_level, COUNT(*), SUM(c.ok) "  # noqa: S608
-            f"FROM {offerings} o JOIN ("
-            f"SELECT p.id, MAX(CASE WHEN {complete} THEN 1 ELSE 0 END) AS ok FROM {procedures} p "
-            f"LEFT JOIN {versions} v ON v.procedure_id = p.id AND v.is_current "
-            "WHERE p.is_active GROUP BY p.id) c ON c.id = o.procedure_id "
-            "WHERE o.is_active GROUP BY o.agency_id, o.online_level"
-        )
-    else:
-        params = list(agency_ids) or [0]
-        sql = (
-            f"SELECT o.agency_id, o.online_level, COUNT(*), SUM(CASE WHEN {complete} THEN 1 ELSE 0 END) "  # noqa: S608
-            f"FROM {offerings} o JOIN {procedures} p ON p.id = o.procedure_id "
-            f"LEFT JOIN {versions} v ON v.procedure_id = p.id AND v.is_current "
-            f"WHERE o.is_active AND p.is_active AND o.agency_id IN ({', '.join(['%s'] * len(params))}) "
-            "GROUP BY o.agency_id, o.online_level"
-        )
-    out: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for agency_id, level, n, done in cursor.fetchall():
-            out[agency_id][level] = (int(n), int(done or 0))
-    out = dict(out)
-    if memo is not None:
-        memo[key] = out
-    return out
+        return summary
+    return {a: summary[a] for a in agency_ids if a in summary}
 
 
 def _shares(per_agency: list[dict[str, tuple[int, int]]], config: dict) -> dict[str, float | None]:
@@ -250,10 +193,10 @@ def scores(scope: Scope, level: str = "agency", version: str | None = None) -> l
         key = province.province_code if province else ""
         label = province.name if province else ""
         shares = catalogue_shares(scope.agency_ids, config)
-        return [score(key, label, totals(scope), shares, config)]
+        return [score(key, label, totals(scope, percentiles=False), shares, config)]
     if level not in ("agency", "commune"):
         raise ValueError(f"level: {level!r}")
-    rows = breakdown(scope, level)
+    rows = breakdown(scope, level, percentiles=False)
     shares = _catalogue_by(rows, level, config)
     out = [score(r.key, r.label, r.totals, shares.get(r.key, {}), config) for r in rows]
     return sorted(out, key=lambda s: (-s.total, s.label))

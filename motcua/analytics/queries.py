@@ -162,14 +162,18 @@ class _Acc:
         for k, v in other.histogram.items():
             self.histogram[k] = self.histogram.get(k, 0) + v
 
-    def totals(self) -> Totals:
-        f = {c: int(self.flows.get(c) or 0) for c in _FLOW_COUNTERS}
+    def totals(self, percentiles: bool = True) -> Totals:
+        """The row's figures; without `percentiles`, p50 / p90 are None even when the histogram is known."""
+        # every counter, 0 where the collection did not read it (a page's tables make thousands of these: a dict
+        # merge, not a loop; the database gives integers)
+        f = _NO_FLOWS | self.flows
         resolved = f["resolved_early"] + f["resolved_on_time"] + f["resolved_late"]
+        by_channel = self.received_by_channel
         counts = {
             "received": f["received"],
-            "received_online": int(self.received_by_channel.get("online", 0)),
-            "received_in_person": int(self.received_by_channel.get("in_person", 0)),
-            "received_post": int(self.received_by_channel.get("post", 0)),
+            "received_online": by_channel.get("online", 0),
+            "received_in_person": by_channel.get("in_person", 0),
+            "received_post": by_channel.get("post", 0),
             "accepted": f["accepted"],
             "refused": f["refused"],
             "supplement_requested": f["supplement_requested"],
@@ -191,11 +195,12 @@ class _Acc:
             "rated_satisfied": f["rated_satisfied"],
         }
         n = f["proc_n"]
+        histogram = self.histogram if percentiles else None
         return Totals(
             counts=counts,
             avg_working_days=round(f["proc_units"] / n / 1000, 3) if n else None,
-            p50_working_days=_percentile(self.histogram, 0.5),
-            p90_working_days=_percentile(self.histogram, 0.9),
+            p50_working_days=_percentile(histogram, 0.5) if histogram else None,
+            p90_working_days=_percentile(histogram, 0.9) if histogram else None,
             fees_online_vnd=f["fees_online_vnd"],
             online_rate=_ratio(counts["received_online"], counts["received"]),
             on_time_rate=_ratio(f["resolved_early"] + f["resolved_on_time"], resolved),
@@ -203,6 +208,9 @@ class _Acc:
             avg_allowed_working_days=round(f["allowed_units"] / n / 1000, 3) if n else None,
             extra={c: f[c] for c in EXTRA_METRICS},
         )
+
+
+_NO_FLOWS = dict.fromkeys(_FLOW_COUNTERS, 0)
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -431,26 +439,35 @@ def _date_condition(kind: str, lo: date | None, hi: date) -> tuple[str, list]:
 
 
 _CHANNEL_SUMS = tuple(f"received_{c}" for c in CHANNEL_MEMBERS)
-_FLOW_ROW = COUNTERS + _CHANNEL_SUMS
+# The figure sets a collection can read: "all" the counters (and the received counts by channel); "table" only
+# what the breakdown tables show (received by channel, resolved by outcome, in progress at the end, average time).
+# A sum costs per row and per column: an agency's procedure table reads a third of the columns.
+_FIGURES: dict[str, tuple[str, ...]] = {
+    "all": COUNTERS,
+    "table": ("received", *_CLOSED, "proc_n", "proc_units", "overdue_in", "overdue_out"),
+}
 
 
-def _sums(scope: Scope, group: str | None, histograms: bool = True) -> tuple[dict, dict, dict]:
+def _sums(scope: Scope, group: str | None, histograms: bool = True, figures: str = "all") -> tuple[dict, dict, dict]:
     """Raw sums per value of `group`: (flows over the period {key: {counter: n}} with the received counts by
     channel, the stocks at the end of the day before start {key: (open, overdue)} — one row under None when
     grouped by day —, the processing-time histograms {key: {bucket: n}}, empty without `histograms`). Two
-    queries (one without the histograms), each kept within `memo()`."""
-    flows, before = _flow_sums(scope, group)
+    queries (one without the histograms), each kept within `memo()`. `figures`: see _FIGURES."""
+    flows, before = _flow_sums(scope, group, figures=figures)
     return flows, before, _hist_sums(scope, group) if histograms else {}
 
 
-def _memoised(kind: str, scope: Scope, group: str | None, keys: tuple | None, compute):
+def _memoised(kind: str, scope: Scope, group, keys: tuple | None, compute, wider: tuple[str, ...] = ()):
+    """`compute()`, or what the page already made for the same scope and group: for every key (which holds the
+    sums of some keys), or of a `wider` kind (which holds every figure of this one)."""
     memo_ = _MEMO.get()
     if memo_ is None:
         return compute()
     detailed_ = _DETAILED.get()
-    for k in ((kind, scope, group, keys, detailed_), (kind, scope, group, None, detailed_)):
-        if k in memo_:
-            return memo_[k]  # (every key's sums hold those of some keys)
+    for kind_ in (kind, *wider):
+        for k in ((kind_, scope, group, keys, detailed_), (kind_, scope, group, None, detailed_)):
+            if k in memo_:
+                return memo_[k]
     out = memo_[(kind, scope, group, keys, detailed_)] = compute()
     return out
 
@@ -471,9 +488,18 @@ def _key_of(src: _Source, group: str | None, k):
     return k
 
 
-def _flow_sums(scope: Scope, group: str | None, keys: tuple | None = None) -> tuple[dict, dict]:
-    """The flows and the stocks at the start of `_sums`, in one query (`keys`: these values of the group only)."""
-    return _memoised("flows", scope, group, keys, lambda: _read_flows(scope, group, keys))
+def _flow_sums(scope: Scope, group: str | None, keys: tuple | None = None, figures: str = "all") -> tuple[dict, dict]:
+    """The flows and the stocks at the start of `_sums`, in one query (`keys`: these values of the group only;
+    `figures`: see _FIGURES)."""
+    counters = _FIGURES[figures]
+    return _memoised(
+        f"flows:{figures}",
+        scope,
+        group,
+        keys,
+        lambda: _read_flows(scope, group, keys, counters=counters, by_channel=True),
+        wider=() if figures == "all" else ("flows:all",),
+    )
 
 
 def _hist_sums(scope: Scope, group: str | None, keys: tuple | None = None) -> dict:
@@ -482,9 +508,14 @@ def _hist_sums(scope: Scope, group: str | None, keys: tuple | None = None) -> di
 
 
 def _read_flows(
-    scope: Scope, group: str | None, keys: tuple | None, stocks: bool = True, counters: tuple[str, ...] | None = None
+    scope: Scope,
+    group: str | None,
+    keys: tuple | None,
+    stocks: bool = True,
+    counters: tuple[str, ...] = COUNTERS,
+    by_channel: bool = True,
 ) -> tuple[dict, dict]:
-    """See `_flow_sums`; `counters`: these counters only (no received by channel)."""
+    """See `_flow_sums`; `counters`: these counters only, with the received counts by channel or not."""
     from django.db import connection
 
     src = _source(scope, group)
@@ -495,12 +526,13 @@ def _read_flows(
     by_day = group in _DAYS
     key = src.key or "NULL"
     where, where_params = _where(src, group, keys)
-    if src.rollup:
-        by_channel = list(_CHANNEL_SUMS)
-    else:
-        by_channel = [f"CASE WHEN channel = '{c}' THEN received ELSE 0 END" for c in CHANNEL_MEMBERS]
-    flow_cols = list(COUNTERS) + by_channel if counters is None else list(counters)
-    names = _FLOW_ROW if counters is None else counters
+    channel_cols: list[str] = []
+    if by_channel and src.rollup:
+        channel_cols = list(_CHANNEL_SUMS)
+    elif by_channel:
+        channel_cols = [f"CASE WHEN channel = '{c}' THEN received ELSE 0 END" for c in CHANNEL_MEMBERS]
+    flow_cols = [*counters, *channel_cols]
+    names = (*counters, *_CHANNEL_SUMS) if by_channel else counters
     closed = " - ".join(_CLOSED)
     stock_cols = [f"received - {closed}", "overdue_in - overdue_out"]
     width = len(flow_cols)
@@ -581,16 +613,29 @@ def _member_of(group: str | None, key):
     return CHANNEL_MEMBERS.get(key, key) if group == "channel" else key
 
 
-def _collect(scope: Scope, group: str | None, histograms: bool = True) -> dict:
+def _collect(scope: Scope, group: str | None, histograms: bool = True, figures: str = "all") -> dict:
     """The rows' raw sums per value of `group` ("agency_id", "procedure_id", "channel" or None for one row): the
     flows of the period, the stocks at its start and end (the end's = the start's + the period's flows), the
     histogram (unless not wanted). A value with nothing at all in the slice has no row. Shared within `memo()`:
-    never change what it returns."""
-    return _memoised("collect", scope, (group, histograms), None, lambda: _make_accs(scope, group, histograms))
+    never change what it returns. `figures`: see _FIGURES (the counters not read are 0)."""
+    wider = [("collect", (group, True, "all"))]
+    if not histograms:
+        wider.append(("collect", (group, False, "all")))
+    if figures != "all":
+        wider.append(("collect", (group, True, figures)))
+    memo_ = _MEMO.get()
+    if memo_ is not None:
+        for kind, g in wider:
+            found = memo_.get((kind, scope, g, None, _DETAILED.get()))
+            if found is not None:
+                return found
+    return _memoised(
+        "collect", scope, (group, histograms, figures), None, lambda: _make_accs(scope, group, histograms, figures)
+    )
 
 
-def _make_accs(scope: Scope, group: str | None, histograms: bool) -> dict:
-    flows, before, hist = _sums(scope, group, histograms)
+def _make_accs(scope: Scope, group: str | None, histograms: bool, figures: str = "all") -> dict:
+    flows, before, hist = _sums(scope, group, histograms, figures)
     accs: dict = {}
     empty: dict = {}
     for k in set(flows) | set(before) | set(hist):
@@ -613,21 +658,29 @@ def _acc(f: dict, opened: int, overdue: int, histogram: dict) -> _Acc:
     )
 
 
-def totals(scope: Scope) -> Totals:
+def totals(scope: Scope, percentiles: bool = True) -> Totals:
+    """The scope's figures in one row. Without `percentiles`, p50 / p90 are None and no histogram is read (the
+    pages show averages; the API gives both)."""
     if _MEMO.get() is not None and scope.procedure_id is None and not scope.channel and not _DETAILED.get():
-        # within a page: the sum of the per-agency rows its rankings and tables read anyway (the same figures)
+        # within a page: the sum of the per-agency rows its rankings and tables read anyway (the same figures);
+        # the percentiles from the scope's own histogram (one row, not one per agency)
         merged = _Acc()
-        for a in _collect(scope, "agency_id").values():
+        for a in _collect(scope, "agency_id", histograms=False).values():
             merged.merge(a)
-        return merged.totals()
-    return _collect(scope, None).get(None, _Acc()).totals()
+        if percentiles:
+            merged.histogram = dict(_hist_sums(scope, None).get(None, {}))
+        return merged.totals(percentiles)
+    return _collect(scope, None, percentiles).get(None, _Acc()).totals(percentiles)
 
 
-def trend(scope: Scope, grain: str = "day") -> list[Row]:
-    """One Row per day / "week" / "month" in the scope, oldest first; key is the ISO date of the bucket's start."""
+def trend(scope: Scope, grain: str = "day", percentiles: bool = True, figures: str = "all") -> list[Row]:
+    """One Row per day / "week" / "month" in the scope, oldest first; key is the ISO date of the bucket's start.
+    `percentiles` and `figures` as for breakdown()."""
     if grain not in _DAYS:
         raise ValueError(f"grain: {grain!r}")
-    flows, before, hist = _sums(scope, grain)  # per bucket, summed by the database
+    if figures not in _FIGURES:
+        raise ValueError(f"figures: {figures!r}")
+    flows, before, hist = _sums(scope, grain, percentiles, figures)  # per bucket, summed by the database
     open_now, overdue_now = before.get(None, (0, 0))
 
     def bucket_start(d: date) -> date:
@@ -649,7 +702,7 @@ def trend(scope: Scope, grain: str = "day") -> list[Row]:
     for key in keys:
         a = _acc(flows.get(key, empty), open_now, overdue_now, hist.get(key, empty))
         open_now, overdue_now = a.open_end, a.overdue_end
-        rows.append(Row(key.isoformat(), _trend_label(key, grain), a.totals()))
+        rows.append(Row(key.isoformat(), _trend_label(key, grain), a.totals(percentiles)))
     return rows
 
 
@@ -666,55 +719,58 @@ def _trend_label(key: date, grain: str) -> str:
 _BY_FIELD = {"agency": "agency_id", "procedure": "procedure_id", "field": "procedure_id", "commune": "agency_id"}
 
 
-def _rows(scope: Scope, by: str, histograms: bool = True) -> list[Row]:
+def _rows(scope: Scope, by: str, histograms: bool = True, figures: str = "all") -> list[Row]:
     """The rows by agency / commune / procedure / field / channel (memoised within `memo()`: a page asks for the
     same rows for its table, its chart, its ranking and its slowest list). Without `histograms`, p50 / p90 are
-    None (slowest() computes them for the rows it keeps)."""
+    None (slowest() computes them for the rows it keeps); `figures`: see _FIGURES."""
     memo_ = _MEMO.get()
+    detailed_ = _DETAILED.get()
     if memo_ is not None:
-        for h in (True,) if histograms else (True, False):
-            found = memo_.get(("rows", scope, by, h, _DETAILED.get()))
+        for f in ("all",) if figures == "all" else ("all", figures):
+            found = memo_.get(("rows", scope, by, histograms, f, detailed_))
             if found is not None:
                 return list(found)
-    rows = _make_rows(scope, by, histograms)
+    rows = _make_rows(scope, by, histograms, figures)
     if memo_ is not None:
-        memo_[("rows", scope, by, histograms, _DETAILED.get())] = rows
+        memo_[("rows", scope, by, histograms, figures, detailed_)] = rows
     return list(rows)
 
 
-def _make_rows(scope: Scope, by: str, histograms: bool = True) -> list[Row]:
+def _make_rows(scope: Scope, by: str, histograms: bool = True, figures: str = "all") -> list[Row]:
     from django.utils.translation import gettext as _
 
     from motcua.dossiers.models import Channel
 
     if by == "channel":
-        accs = _collect(scope, "channel", histograms)
+        accs = _collect(scope, "channel", histograms, figures)
         labels = dict(Channel.choices)
-        return [Row(k, str(labels.get(k, k)), a.totals()) for k, a in accs.items()]
+        return [Row(k, str(labels.get(k, k)), a.totals(histograms)) for k, a in accs.items()]
     if by not in _BY_FIELD:
         raise ValueError(f"by: {by!r}")
-    accs = _collect(scope, _BY_FIELD[by], histograms)
+    accs = _collect(scope, _BY_FIELD[by], histograms, figures)
     if by in ("agency", "commune"):
         agencies = {i: (name, code) for i, name, code in _catalog_rows("agency", accs)}
         if by == "agency":
-            return [Row(str(k), agencies[k][0] if k in agencies else str(k), a.totals()) for k, a in accs.items()]
+            return [
+                Row(str(k), agencies[k][0] if k in agencies else str(k), a.totals(histograms)) for k, a in accs.items()
+            ]
         merged: dict[str, _Acc] = {}
         for k, a in accs.items():
             code = agencies[k][1] if k in agencies else ""
             if code:
                 merged.setdefault(code, _Acc()).merge(a)
         names = commune_names(merged)
-        return [Row(code, names.get(code, code), a.totals()) for code, a in merged.items()]
+        return [Row(code, names.get(code, code), a.totals(histograms)) for code, a in merged.items()]
     procedures = {i: (code, name, field_) for i, code, name, field_ in _catalog_rows("procedure", accs)}
     if by == "procedure":
         return [
-            Row(str(k), f"{procedures[k][0]} · {procedures[k][1]}" if k in procedures else str(k), a.totals())
+            Row(str(k), f"{procedures[k][0]} · {procedures[k][1]}" if k in procedures else str(k), a.totals(histograms))
             for k, a in accs.items()
         ]
     merged = {}
     for k, a in accs.items():
         merged.setdefault(procedures[k][2] if k in procedures else "", _Acc()).merge(a)
-    return [Row(f, f or _("Chưa phân lĩnh vực"), a.totals()) for f, a in merged.items()]
+    return [Row(f, f or _("Chưa phân lĩnh vực"), a.totals(histograms)) for f, a in merged.items()]
 
 
 def commune_names(codes) -> dict[str, str]:
@@ -730,9 +786,14 @@ def commune_names(codes) -> dict[str, str]:
     return names
 
 
-def breakdown(scope: Scope, by: str) -> list[Row]:
-    """Rows by "agency" | "procedure" | "field" | "commune" | "channel", largest `received` first."""
-    rows = _rows(scope, by)
+def breakdown(scope: Scope, by: str, percentiles: bool = True, figures: str = "all") -> list[Row]:
+    """Rows by "agency" | "procedure" | "field" | "commune" | "channel", largest `received` first. Without
+    `percentiles`, p50 / p90 are None and no histogram is read. `figures="table"` reads only what the breakdown
+    tables show — received (by channel), resolved (by outcome), refused, withdrawn, carried over, in progress,
+    the average time — and leaves every other count at 0: for the pages' tables, a third of the columns to sum."""
+    if figures not in _FIGURES:
+        raise ValueError(f"figures: {figures!r}")
+    rows = _rows(scope, by, percentiles, figures)
     return sorted(rows, key=lambda r: (-r.totals.counts["received"], r.label))
 
 
@@ -746,22 +807,25 @@ def slowest(scope: Scope, by: str = "procedure", limit: int = 10) -> list[Row]:
         rows = [r for r in rows if r.totals.counts["resolved"]]
         return sorted(rows, key=lambda r: (-late_share(r), -(r.totals.avg_working_days or 0), r.label))[:limit]
 
-    memo_ = _MEMO.get()
-    full = memo_.get(("rows", scope, by, True, _DETAILED.get())) if memo_ is not None else None
-    # within a page of some agencies, every row is wanted anyway (the page lists their procedures): make them once
-    if by not in ("procedure", "agency") or full is not None or (memo_ is not None and scope.agency_ids):
+    if by not in ("procedure", "agency"):
         return order(_rows(scope, by))
     # Without every row's Totals (a province has thousands of procedures): rank the raw sums, make the rows of the
     # first ones (and of those tied with the last), then their percentiles.
     group = _BY_FIELD[by]
     memo_ = _MEMO.get()
-    flows = memo_ and memo_.get(("flows", scope, group, None, _DETAILED.get()))
-    if not flows:  # the five counters the ranking needs, not thirty
+    detailed_ = _DETAILED.get()
+    known = memo_ and next(
+        (memo_[k] for f in ("all", "table") if (k := (f"flows:{f}", scope, group, None, detailed_)) in memo_), None
+    )
+    if known:
+        flows = known[0]
+    elif memo_ is not None and scope.agency_ids:
+        # a page of some agencies lists their procedures as well: read the table's counters once, for both
+        flows = _flow_sums(scope, group, figures="table")[0]
+    else:  # the five counters the ranking needs, not thirty
         flows, _none = _memoised(
-            "ranking", scope, group, None, lambda: _read_flows(scope, group, None, False, _RANKING)
+            "ranking", scope, group, None, lambda: _read_flows(scope, group, None, False, _RANKING, by_channel=False)
         )
-    else:
-        flows = flows[0]
     ranked = []
     for k, f in flows.items():
         resolved = f["resolved_early"] + f["resolved_on_time"] + f["resolved_late"]
@@ -829,7 +893,7 @@ def periodic_report(scope: Scope, by: str = "agency") -> list[Row]:
     in person / post), resolved early / on time / late, in progress not yet due / overdue, withdrawn, refused."""
     if by not in ("agency", "field", "procedure"):
         raise ValueError(f"by: {by!r}")
-    return sorted(_rows(scope, by), key=lambda r: r.label)
+    return sorted(_rows(scope, by, histograms=False), key=lambda r: r.label)
 
 
 def index_766(scope: Scope, level: str = "agency") -> list[IndexScore]:

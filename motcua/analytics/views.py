@@ -80,13 +80,16 @@ def _overview(request: HttpRequest, filters: d.Filters, access: d.Access, *, pro
 def _overview_figures(request: HttpRequest, filters: d.Filters, access: d.Access, *, province: bool) -> dict[str, Any]:
     scope = filters.scope
     today = timezone.localdate()
-    total = queries.totals(scope)
+    total = queries.totals(scope, percentiles=False)  # the page shows averages, not percentiles
     today_filters = replace(filters, scope=replace(scope, start=today, end=today))
-    total_today = total if (scope.start, scope.end) == (today, today) else queries.totals(today_filters.scope)
+    if (scope.start, scope.end) == (today, today):
+        total_today = total
+    else:
+        total_today = queries.totals(today_filters.scope, percentiles=False)
     overdue = d.overdue_dossiers(filters)
     overdue_count = overdue.count()
     grain = d.trend_grain(filters, d.choice(request.GET, "grain", ("", *d.GRAINS), ""))
-    trend_rows = queries.trend(scope, grain)
+    trend_rows = queries.trend(scope, grain, percentiles=False, figures="table")
     index = d.index_for(filters)
     charts: dict[str, dict] = {
         "trend": d.trend_chart(filters, grain, trend_rows),
@@ -109,7 +112,7 @@ def _overview_figures(request: HttpRequest, filters: d.Filters, access: d.Access
     if province:
         agency_scores = queries.index_766(scope, "agency")
         commune_scores = queries.index_766(scope, "commune")
-        commune_rows = queries.breakdown(scope, "commune")
+        commune_rows = queries.breakdown(scope, "commune", percentiles=False)
         charts["ranking"] = d.ranking_chart(agency_scores)
         charts["communes"] = d.rates_chart(commune_rows)
         ctx |= {
@@ -218,7 +221,7 @@ def index_detail(request: HttpRequest) -> HttpResponse:
     score = d.index_for(filters)
     if score is None:
         raise NotFound(_("Chưa có chỉ số cho phạm vi này."))
-    total = queries.totals(filters.scope)
+    total = queries.totals(filters.scope, percentiles=False)
     groups = [
         {
             "group": g,

@@ -108,3 +108,70 @@ def submission_target(procedure_code: str, agency_code: str) -> tuple[ProcedureO
 def forget_submission_targets() -> None:
     """Drop the per-process cache (the catalogue loader and tests call it)."""
     _TARGETS.clear()
+
+
+# --- the catalogue's figures for the service-quality index, cached per process ----------------------------------
+
+# (monotonic time it was read, {agency id: {online level: (active offerings, of which published complete)}})
+_SUMMARY: list[tuple[float, dict[int, dict[str, tuple[int, int]]]]] = []
+
+
+def offering_summary() -> dict[int, dict[str, tuple[int, int]]]:
+    """Per agency, per online level: the active offerings of active procedures, and how many of them are
+    published complete (a publishing decision, steps, result and legal basis, and a current version with its time
+    limit and documents). The index's catalogue indicators read it on every operations-centre page.
+
+    One grouped query over the whole catalogue (each procedure judged once, then its offerings), kept by each server
+    process for `MOTCUA_CATALOG_CACHE_SECONDS` like the submission targets: the catalogue changes by publishing
+    decisions, not by the minute, and the query costs as much as the rest of a page.
+    """
+    from django.conf import settings
+
+    ttl = getattr(settings, "MOTCUA_CATALOG_CACHE_SECONDS", 60)
+    now = time.monotonic()
+    if _SUMMARY and now - _SUMMARY[0][0] < ttl:
+        return _SUMMARY[0][1]
+    summary = _read_offering_summary()
+    _SUMMARY[:] = [(now, summary)] if ttl > 0 else []
+    return summary
+
+
+def forget_offering_summary() -> None:
+    """Drop the per-process summary (the catalogue loader and tests call it)."""
+    _SUMMARY.clear()
+
+
+def _read_offering_summary() -> dict[int, dict[str, tuple[int, int]]]:
+    from django.db import connection
+
+    def filled(col: str) -> str:
+        # a JSON value is "filled" as Python sees it: not [], {}, "" or null. On PostgreSQL, a value stored in
+        # more than 16 bytes is none of those (they take at most 12): its size is read without decompressing it,
+        # and only the tiny ones are compared (each comparison decompresses the value again)
+        empty = "('[]', '{}', '\"\"', 'null')"
+        if connection.vendor == "postgresql":
+            return f"(pg_column_size({col}) > 16 OR {col} NOT IN {empty})"
+        return f"{col} NOT IN {empty}"
+
+    complete = (
+        "p.decision <> '' AND p.steps_text <> '' AND p.result_text <> '' "
+        f"AND {filled('p.legal_basis')} AND v.id IS NOT NULL "
+        f"AND (v.time_value IS NOT NULL OR v.time_unit = 'none') AND {filled('v.documents')}"
+    )
+    offerings, procedures = ProcedureOffering._meta.db_table, Procedure._meta.db_table
+    versions = ProcedureVersion._meta.db_table
+    # each procedure judged once (a grouped derived table is not merged into the join), then its offerings
+    sql = (
+        "SELECT o.agency_id, o.online_level, COUNT(*), SUM(c.ok) "  # noqa: S608
+        f"FROM {offerings} o JOIN ("
+        f"SELECT p.id, MAX(CASE WHEN {complete} THEN 1 ELSE 0 END) AS ok FROM {procedures} p "
+        f"LEFT JOIN {versions} v ON v.procedure_id = p.id AND v.is_current "
+        "WHERE p.is_active GROUP BY p.id) c ON c.id = o.procedure_id "
+        "WHERE o.is_active GROUP BY o.agency_id, o.online_level"
+    )
+    out: dict[int, dict[str, tuple[int, int]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        for agency_id, level, n, done in cursor.fetchall():
+            out.setdefault(agency_id, {})[level] = (int(n), int(done or 0))
+    return out

@@ -320,9 +320,10 @@ def load_catalog(
         }
         if offerings_province:
             counts.update(_ensure_offerings(records, ids, offerings_province))
-    from .selectors import forget_submission_targets
+    from .selectors import forget_offering_summary, forget_submission_targets
 
     forget_submission_targets()  # this process sees the new versions at once; others within the cache TTL
+    forget_offering_summary()
     return counts
 
 

@@ -120,6 +120,18 @@ class Dossier(models.Model):
             models.Index(fields=["applicant", "-created_at"]),
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["agency", "current_role", "step_due_at"]),
+            # the operations centre's live overdue list (count and most overdue first), for the province or an
+            # agency: a few thousand rows among millions
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(overdue=True, status__in=OPEN_STATUSES),
+                name="dossier_open_overdue",
+            ),
+            models.Index(
+                fields=["agency", "due_at", "id"],
+                condition=models.Q(overdue=True, status__in=OPEN_STATUSES),
+                name="dossier_agency_open_overdue",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -150,17 +150,19 @@ def test_the_province_reads_a_few_rollup_rows_and_a_page_collects_each_grouping_
     craft(world, n=60)
     scope = Scope(date(2026, 1, 5), date(2026, 3, 20))
     # when the province's page computes its figures inside one memo
+    # (as the view asks: averages everywhere, percentiles only in the slowest list)
     with CaptureQueriesContext(connection) as ctx, queries.memo():
-        queries.totals(scope)
+        queries.totals(scope, percentiles=False)
         queries.index_766(scope, "agency")
-        queries.breakdown(scope, "agency")
-        queries.breakdown(scope, "commune")
+        queries.breakdown(scope, "agency", percentiles=False)
+        queries.breakdown(scope, "commune", percentiles=False, figures="table")
         queries.index_766(scope, "commune")
         queries.slowest(scope, "agency")
     sql = [q["sql"] for q in ctx.captured_queries]
-    # then the per-agency sums were collected once (flows and stocks in one query, histograms in another) and the
-    # province's totals added up from them: two reads of the rollups for six figures
+    # then the per-agency sums were collected once (flows and stocks in one query) and the province's totals added
+    # up from them; the histograms were read for the slowest agencies only: two reads of the rollups for six figures
     assert len([s for s in sql if "rollup" in s]) == 2
+    assert len([s for s in sql if "rollupduration" in s]) == 1
     # and nothing was read from the detailed tables
     detailed = ("analytics_dailyfact", "analytics_monthlyfact", "analytics_durationfact", "analytics_monthlydur")
     assert not [s for s in sql if any(t in s for t in detailed)]
@@ -185,3 +187,82 @@ def test_a_month_row_minus_its_other_days_is_read_for_an_end_covering_most_of_a_
         ("daily", date(2026, 3, 20), date(2026, 3, 31), -1),
         ("monthly", date(2026, 3, 1), date(2026, 3, 1), 1),
     ]
+
+
+TABLE_FIGURES = (
+    "received",
+    "received_online",
+    "received_in_person",
+    "received_post",
+    "refused",
+    "withdrawn",
+    "resolved",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "carried_over",
+    "in_progress_on_track",
+    "in_progress_overdue",
+)
+
+
+def _table_view(rows):
+    return {
+        r.key: ({m: r.totals.counts[m] for m in TABLE_FIGURES}, r.totals.avg_working_days, r.totals.online_rate)
+        for r in rows
+    }
+
+
+@pytest.mark.parametrize("extra", [{}, {"agency_ids": "agency"}, {"channel": "post"}])
+def test_the_pages_narrow_reads_give_the_table_figures_of_the_full_ones(world, extra):
+    # given the crafted quarter, and a slice (the province, one agency, one channel)
+    craft(world)
+    extra = {"agency_ids": (world.agency.id,)} if extra.get("agency_ids") else extra
+    for start, end in PERIODS[:3]:
+        scope = Scope(start, end, **extra)
+        # when the rows are read whole, and as the pages' tables read them (a third of the columns, no histogram)
+        for by in ("procedure", "agency", "field"):
+            full = queries.breakdown(scope, by)
+            narrow = queries.breakdown(scope, by, percentiles=False, figures="table")
+            # then every figure a table shows is the same, row for row
+            assert _table_view(narrow) == _table_view(full), (start, end, extra, by)
+            # and the narrow rows say nothing of what they did not read: no percentile, no fee
+            assert all(r.totals.p50_working_days is None and r.totals.p90_working_days is None for r in narrow)
+            assert all(r.totals.counts["fees_paid_online"] == 0 for r in narrow)
+        trend_full = queries.trend(scope, "week")
+        trend_narrow = queries.trend(scope, "week", percentiles=False, figures="table")
+        assert _table_view(trend_narrow) == _table_view(trend_full)
+    # and the full rows did have the figures the narrow ones leave out (the comparison is not vacuous)
+    full = queries.breakdown(Scope(date(2026, 1, 1), date(2026, 3, 31)), "agency")
+    assert sum(r.totals.counts["fees_paid_online"] for r in full) > 0
+    assert any(r.totals.p90_working_days is not None for r in full)
+    assert sum(r.totals.counts["in_progress_overdue"] for r in full) > 0
+
+
+def test_totals_without_percentiles_read_no_histogram_and_keep_every_count(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given the crafted quarter
+    craft(world)
+    scope = Scope(date(2026, 1, 5), date(2026, 3, 20))
+    full = queries.totals(scope)
+    # when a page asks for its totals without the percentiles, inside and outside a memo
+    with CaptureQueriesContext(connection) as ctx:
+        plain = queries.totals(scope, percentiles=False)
+        with queries.memo():
+            memoised = queries.totals(scope, percentiles=False)
+    # then no histogram was read, every count and average is the full one's, and only the percentiles are None
+    assert not [q for q in ctx.captured_queries if "duration" in q["sql"]]
+    for t in (plain, memoised):
+        assert t.counts == full.counts and t.extra == full.extra
+        assert (t.avg_working_days, t.fees_online_vnd) == (full.avg_working_days, full.fees_online_vnd)
+        assert t.p50_working_days is None and t.p90_working_days is None
+    assert full.p50_working_days is not None
+
+
+def test_an_unknown_figure_set_is_refused(world):
+    with pytest.raises(ValueError):
+        queries.breakdown(Scope(FIRST, FIRST), "agency", figures="some")
+    with pytest.raises(ValueError):
+        queries.trend(Scope(FIRST, FIRST), "day", figures="some")

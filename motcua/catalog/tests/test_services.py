@@ -197,3 +197,38 @@ def test_write_catalog_is_deterministic(tmp_path):
     services.write_catalog(source, b)
     assert a.read_bytes() == b.read_bytes() == services.DATA_FILE.read_bytes()
     assert coverage["procedures"] == 2849
+
+
+def test_the_offering_summary_is_kept_for_a_while_and_forgotten_when_the_catalogue_is_loaded(world, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from motcua.catalog.models import ProcedureOffering
+    from motcua.catalog.selectors import forget_offering_summary, offering_summary
+
+    # given the catalogue's summary read once
+    settings.MOTCUA_CATALOG_CACHE_SECONDS = 60
+    first = offering_summary()
+    assert (
+        sum(n for levels in first.values() for n, _done in levels.values())
+        == ProcedureOffering.objects.filter(is_active=True, procedure__is_active=True).count()
+    )
+    # when it is asked again within the cache time, it is not read again
+    with CaptureQueriesContext(connection) as ctx:
+        assert offering_summary() == first
+    assert len(ctx.captured_queries) == 0
+    # when an offering closes, the summary is the same until it is forgotten (as the loader does), then it is read
+    ProcedureOffering.objects.filter(agency=world.agency, procedure=world.procedure).update(is_active=False)
+    assert offering_summary() == first
+    forget_offering_summary()
+    after = offering_summary()
+    assert after != first
+    assert world.agency.id not in after or sum(n for n, _ in after[world.agency.id].values()) < sum(
+        n for n, _ in first[world.agency.id].values()
+    )
+    # and with no cache time, every call reads the catalogue
+    settings.MOTCUA_CATALOG_CACHE_SECONDS = 0
+    with CaptureQueriesContext(connection) as ctx:
+        offering_summary()
+        offering_summary()
+    assert len(ctx.captured_queries) == 2
