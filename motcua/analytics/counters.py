@@ -32,6 +32,20 @@ COUNTERS: tuple[str, ...] = (
     "feedback_rated",
     "feedback_satisfied",
 )
+# What the pages' breakdown tables and trends sum (queries._FIGURES["table"]): received, the closings, the average
+# time, the overdue stock; an index covers them (models.MonthlyFact).
+TABLE_COUNTERS: tuple[str, ...] = (
+    "received",
+    "refused",
+    "withdrawn",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "proc_n",
+    "proc_units",
+    "overdue_in",
+    "overdue_out",
+)
 # The counters that need 64 bits: money and summed durations; the others are int4 counts.
 WIDE = frozenset({"proc_units", "allowed_units", "fees_online_vnd"})
 

@@ -21,6 +21,7 @@ from .counters import (
     LEVEL_CHANNEL,
     LEVEL_PROCEDURE,
     LEVEL_PROVINCE,
+    TABLE_COUNTERS,
     WIDE,
 )
 
@@ -444,7 +445,7 @@ _CHANNEL_SUMS = tuple(f"received_{c}" for c in CHANNEL_MEMBERS)
 # A sum costs per row and per column: an agency's procedure table reads a third of the columns.
 _FIGURES: dict[str, tuple[str, ...]] = {
     "all": COUNTERS,
-    "table": ("received", *_CLOSED, "proc_n", "proc_units", "overdue_in", "overdue_out"),
+    "table": TABLE_COUNTERS,
 }
 
 
